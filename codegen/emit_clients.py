@@ -1,0 +1,401 @@
+"""Writes the SDK class, the sub-client modules (sdk/resources/**) and the package entry."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from codegen.emit_models import HEADER
+from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR
+from codegen.naming import enum_member_name
+from codegen.render import docstring
+
+
+def client_module(node: ClientIR) -> str:
+    """Dotted module of a sub-client: ['ledger', 'v2'] -> 'sdk.resources.ledger.v2'."""
+    return "sdk.resources." + ".".join(_path(node))
+
+
+def _path(node: ClientIR) -> List[str]:
+    return getattr(node, "_path", [])
+
+
+def _assign_paths(node: ClientIR, prefix: List[str]) -> None:
+    node._path = prefix  # type: ignore[attr-defined]
+    for child in node.children:
+        _assign_paths(child, prefix + [child.attr])
+
+
+def _const_name(op: OperationIR) -> str:
+    return op.method_name.upper()
+
+
+def _response_spec(spec: ResponseIR) -> str:
+    args = [repr(spec.status)]
+    if spec.content_type is not None or spec.field is not None:
+        args.append(repr(spec.content_type))
+    if spec.field is not None:
+        args.append(repr(spec.field))
+    return f"R({', '.join(args)})"
+
+
+def _error_spec(spec: ErrorIR) -> str:
+    return f"E({spec.status!r}, {spec.content_type!r}, {spec.error_class!r})"
+
+
+def _strip_package(qualname: str) -> str:
+    return qualname
+
+
+def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> List[str]:
+    lines = [f"{_const_name(op)} = Operation("]
+    lines.append(f"    {op.operation_id!r}, {op.http_method!r}, {op.path!r},")
+    if op.request_model:
+        lines.append(f"    request_model={op.request_model!r},")
+    if op.body_media_type:
+        if op.body_field:
+            lines.append(f"    body_field={op.body_field!r},")
+        elif op.body_type is not None and op.body_type.kind in ("ref", "optional"):
+            ref = op.body_type if op.body_type.kind == "ref" else op.body_type.item
+            if ref is not None and ref.ref:
+                lines.append(f"    body_model={ref.ref!r},")
+        lines.append(f"    body_media_type={op.body_media_type!r},")
+        if op.body_required:
+            lines.append("    body_required=True,")
+    lines.append(f"    response_model={op.response_model!r},")
+    if op.responses:
+        lines.append(f"    responses=({', '.join(_response_spec(r) for r in op.responses)},),")
+    if op.errors:
+        key = ", ".join(_error_spec(e) for e in op.errors)
+        lines.append(f"    errors={shared_errors[key]},")
+    lines.append(f"    scopes={tuple(op.scopes)!r},")
+    if not op.security_required:
+        lines.append("    security_required=False,")
+    if op.idempotency_header:
+        lines.append(f"    idempotency_header={op.idempotency_header!r},")
+    if op.deprecated:
+        lines.append("    deprecated=True,")
+    if op.response_headers:
+        lines.append("    response_headers=True,")
+    lines.append(")")
+    return lines
+
+
+def _type_text(ref, imports_needed: set) -> str:  # type: ignore[no-untyped-def]
+    """Annotation text in a client module, where models are reached as shared.X / operations.X."""
+    kind = ref.kind
+    if kind == "ref":
+        package, _, name = ref.ref.split(".")
+        imports_needed.add(package)
+        return f"{package}.{name}"
+    if kind == "optional":
+        imports_needed.add("Optional")
+        return f"Optional[{_type_text(ref.item, imports_needed)}]"
+    if kind == "list":
+        imports_needed.add("List")
+        return f"List[{_type_text(ref.item, imports_needed)}]"
+    if kind == "map":
+        imports_needed.add("Dict")
+        return f"Dict[str, {_type_text(ref.item, imports_needed)}]"
+    return {"str": "str", "int": "int", "bool": "bool", "float": "float", "any": "Any"}[kind]
+
+
+def _method(op: OperationIR, needed: set) -> List[str]:
+    params = ["self"]
+    if op.request_type is not None:
+        annotation = _type_text(op.request_type, needed)
+        params.append(f"request: {annotation}" + ("" if op.request_required else " = None"))
+    params += ["*", "retries: Optional[RetryConfig] = None", "timeout: Timeout = None"]
+    needed.add("Optional")
+    package, _, name = op.response_model.split(".")
+    needed.add(package)
+    returns = f"{package}.{name}"
+    lines = [f"    @bind({_const_name(op)})"]
+    signature = f"    def {op.method_name}({', '.join(params)}) -> {returns}:"
+    if len(signature) <= 110:
+        lines.append(signature)
+    else:
+        lines.append(f"    def {op.method_name}(")
+        lines.extend(f"        {p}," for p in params)
+        lines.append(f"    ) -> {returns}:")
+    doc = (op.summary or op.method_name.replace("_", " ").capitalize()).strip()
+    if op.description.strip() and op.description.strip() != doc:
+        doc += "\n\n" + op.description.strip()
+    if op.deprecated:
+        doc += "\n\nDeprecated by the API: calling it emits a DeprecationWarning."
+    doc += f"\n\n{op.http_method} {op.path} (operation {op.operation_id})."
+    lines.extend(docstring(doc, "        "))
+    request_arg = "request" if op.request_type is not None else "None"
+    lines.append(f"        return self._core.call({_const_name(op)}, {request_arg}, retries=retries, timeout=timeout)")
+    return lines
+
+
+def _children_lines(node: ClientIR) -> List[str]:
+    lines = []
+    for child in node.children:
+        lines.append(f"    {child.attr} = SubClientAttribute({client_module(child)!r}, {child.class_name!r})")
+    return lines
+
+
+def _leaf_module(node: ClientIR, root: bool = False) -> List[str]:
+    """Operation table + class body (without the module header) of a client node."""
+    needed: set = set()
+    shared_errors: Dict[str, str] = {}
+    table: List[str] = []
+    error_sets = []
+    for op in node.operations:
+        key = ", ".join(_error_spec(e) for e in op.errors)
+        if key and key not in shared_errors:
+            const = f"_ERRORS_{len(error_sets) + 1}" if len(error_sets) else "_ERRORS"
+            shared_errors[key] = const
+            error_sets.append((const, key))
+    for const, key in error_sets:
+        table.append(f"{const} = ({key},)")
+    if error_sets:
+        table.append("")
+    for op in node.operations:
+        table.extend(_operation_table_entry(op, shared_errors))
+        table.append("")
+    methods: List[str] = []
+    for op in node.operations:
+        methods.append("")
+        methods.extend(_method(op, needed))
+    return table, methods, needed  # type: ignore[return-value]
+
+
+def _imports(needed: set, extra_runtime: List[str], has_ops: bool, third_party: List[str] = ()) -> List[str]:  # type: ignore[assignment]
+    """Import block in isort order: __future__, stdlib typing, third-party, the sdk package."""
+    lines = ["from __future__ import annotations", ""]
+    typing_names = sorted(n for n in needed if n in ("Any", "Callable", "Dict", "List", "Optional", "Union"))
+    if typing_names:
+        lines.append(f"from typing import {', '.join(typing_names)}")
+        lines.append("")
+    if third_party:
+        lines.extend(sorted(f"import {name}" for name in third_party))
+        lines.append("")
+    first_party = list(extra_runtime)
+    if has_ops:
+        first_party.append("from sdk._runtime.client import Timeout")
+        first_party.append("from sdk._runtime.operation import ErrorSpec as E")
+        first_party.append("from sdk._runtime.operation import Operation, bind")
+        first_party.append("from sdk._runtime.operation import ResponseSpec as R")
+        first_party.append("from sdk.utils.retries import RetryConfig")
+    packages = sorted(n for n in needed if n in ("shared", "operations", "errors"))
+    if packages:
+        first_party.append(f"from sdk.models import {', '.join(packages)}")
+    lines.extend(sorted(set(first_party)))
+    return lines
+
+
+def sub_client_module(node: ClientIR) -> str:
+    table, methods, needed = _leaf_module(node)  # type: ignore[misc]
+    runtime = ["from sdk._runtime.client import SubClient" + (", SubClientAttribute" if node.children else "")]
+    lines = [HEADER]
+    lines.extend(docstring(node.description or f"The `{'.'.join(_path(node))}` sub-client.", ""))
+    lines.append("")
+    lines.extend(_imports(needed, runtime, bool(node.operations)))
+    lines.append("")
+    if table:
+        lines.append("")
+        lines.extend(table)
+    lines.append("")
+    lines.append(f"class {node.class_name}(SubClient):")
+    lines.extend(docstring(node.description or f"Operations of `s.{'.'.join(_path(node))}`.", "    "))
+    children = _children_lines(node)
+    if children:
+        lines.append("")
+        lines.extend(children)
+    lines.extend(methods)
+    return "\n".join(_tidy(lines)) + "\n"
+
+
+def _tidy(lines: List[str]) -> List[str]:
+    out: List[str] = []
+    blank = 0
+    for line in lines:
+        if line == "":
+            blank += 1
+            if blank > 2:
+                continue
+        else:
+            blank = 0
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+def servers_module(api: Api) -> str:
+    lines = [HEADER, '"""The servers the API description lists, and the environments of Formance Cloud."""', ""]
+    lines.append("import enum")
+    lines.append("")
+    lines.append("from sdk._runtime.servers import Server")
+    lines.append("")
+    for server in api.servers:
+        for name, spec in server.variables.items():
+            if spec.get("enum"):
+                cls = "Server" + name[0].upper() + name[1:]
+                lines.append("")
+                lines.append("")
+                lines.append(f"class {cls}(str, enum.Enum):")
+                lines.append(f'    """Allowed values of the `{name}` server variable."""')
+                lines.append("")
+                for value in spec["enum"]:  # type: ignore[union-attr]
+                    lines.append(f"    {enum_member_name(value)} = {value!r}")
+    lines.append("")
+    lines.append("")
+    lines.append("SERVERS = (")
+    for server in api.servers:
+        variables = {
+            name: (str(spec.get("default", "")), tuple(str(v) for v in spec.get("enum", []) or []))  # type: ignore[union-attr]
+            for name, spec in server.variables.items()
+        }
+        if variables:
+            lines.append(f"    Server({server.url!r}, {variables!r}),")
+        else:
+            lines.append(f"    Server({server.url!r}),")
+    lines.append(")")
+    lines.append('"""Index 0 is the default; pass `server_idx=` to pick another."""')
+    return "\n".join(lines) + "\n"
+
+
+def root_module(api: Api) -> str:
+    node = api.root
+    table, methods, needed = _leaf_module(node)  # type: ignore[misc]
+    needed |= {"Optional", "Dict", "Callable", "Union", "shared"}
+    variables = sorted({name for server in api.servers for name in server.variables})
+    runtime = [
+        "from sdk._runtime.client import ClientCore, SubClientAttribute",
+        "from sdk._runtime.servers import select_server_url",
+        "from sdk import SDK_VERSION, USER_AGENT",
+        "from sdk.servers import SERVERS, ServerEnvironment",
+    ]
+    lines = [HEADER]
+    lines.extend(docstring("The SDK entry point: `sdk.SDK(...)` and its sub-clients.", ""))
+    lines.append("")
+    lines.extend(_imports(needed, runtime, bool(node.operations), ["requests"]))
+    lines.append("")
+    lines.append("")
+    lines.extend(table)
+    lines.append("")
+    lines.append("class SDK:")
+    doc = (api.root.description or api.title) + (
+        "\n\nOne SDK object is safe to share between threads: it holds the configuration, one"
+        "\nrequests.Session and the OAuth2 token cache. Sub-clients (`s.ledger.v2`, ...) are"
+        "\ncreated on first access and share all of it."
+    )
+    lines.extend(docstring(doc, "    "))
+    lines.append("")
+    lines.extend(_children_lines(node))
+    lines.append("")
+    lines.append("    def __init__(")
+    lines.append("        self,")
+    # Annotations as in the original SDK, so signatures compare equal.
+    lines.append("        security: Union[shared.Security, Callable[[], shared.Security]] = None,  # type: ignore[assignment]")
+    for name in variables:
+        annotation = "ServerEnvironment" if name == "environment" else "str"
+        lines.append(f"        {name}: {annotation} = None,  # type: ignore[assignment]")
+    lines.append("        server_idx: Optional[int] = None,")
+    lines.append("        server_url: Optional[str] = None,")
+    lines.append("        url_params: Optional[Dict[str, str]] = None,")
+    lines.append("        client: Optional[requests.Session] = None,")
+    lines.append("        retry_config: Optional[RetryConfig] = None,")
+    lines.append("        *,")
+    lines.append("        timeout: Timeout = None,")
+    lines.append("    ) -> None:")
+    init_doc = (
+        "Configure a client.\n\n"
+        "security: OAuth2 client credentials (or a callable returning them); None sends no token.\n"
+        "environment, organization: fill the Formance Cloud server URL (server_idx=1).\n"
+        "server_idx: which listed server to use (0: http://localhost, the default).\n"
+        "server_url: a base URL to use instead; url_params fills `{placeholders}` in it.\n"
+        "client: a requests.Session to send through, used as given (headers, proxies, verify).\n"
+        "retry_config: the default retry policy (off unless given).\n"
+        "timeout: (connect, read) seconds, or one number for both; defaults to (10, 60)."
+    )
+    lines.extend(docstring(init_doc, "        "))
+    lines.append("        url = select_server_url(")
+    lines.append("            SERVERS,")
+    lines.append("            server_idx=server_idx,")
+    lines.append("            server_url=server_url,")
+    lines.append("            url_params=url_params,")
+    lines.append("            variables={" + ", ".join(f"{name!r}: {name}" for name in variables) + "},")
+    lines.append("        )")
+    lines.append("        self._core = ClientCore(")
+    lines.append("            server_url=url,")
+    lines.append("            security=security,")
+    lines.append("            session=client,")
+    lines.append("            retry_config=retry_config,")
+    lines.append("            timeout=timeout,")
+    lines.append("            user_agent=USER_AGENT,")
+    lines.append("        )")
+    lines.append("        self.sdk_version = SDK_VERSION")
+    lines.append("")
+    lines.append("    @property")
+    lines.append("    def server_url(self) -> str:")
+    lines.append('        """The base URL every call goes to."""')
+    lines.append("        return self._core.server_url")
+    lines.append("")
+    lines.append("    def __repr__(self) -> str:")
+    lines.append('        return f"SDK(server_url={self._core.server_url!r})"')
+    lines.extend(methods)
+    return "\n".join(_tidy(lines)) + "\n"
+
+
+def package_init(api: Api, sdk_version: str, user_agent_name: str) -> str:
+    lines = [HEADER]
+    doc = (
+        f"{api.title}: the Python SDK.\n\n"
+        "    import sdk\n"
+        "    from sdk.models import shared, operations, errors\n\n"
+        "    s = sdk.SDK(security=shared.Security(client_id=..., client_secret=...))\n"
+        "    res = s.get_versions()\n\n"
+        "Names are loaded on first use, so `import sdk` stays cheap."
+    )
+    lines.extend(docstring(doc, ""))
+    lines.append("")
+    lines.append("import sys")
+    lines.append("from typing import TYPE_CHECKING")
+    lines.append("")
+    lines.append("from sdk._runtime.lazy import lazy_exports")
+    lines.append("")
+    lines.append(f"SDK_VERSION = {sdk_version!r}")
+    lines.append(f"OPENAPI_DOC_VERSION = {api.version!r}")
+    lines.append("__version__ = SDK_VERSION")
+    lines.append(
+        f'USER_AGENT = f"{user_agent_name}/{{SDK_VERSION}} python/{{sys.version_info[0]}}.{{sys.version_info[1]}}"'
+    )
+    lines.append("")
+    lines.append("if TYPE_CHECKING:")
+    lines.append("    from .sdk import SDK")
+    lines.append("    from .servers import SERVERS, ServerEnvironment")
+    lines.append("")
+    lines.append('_EXPORTS = {"SDK": "sdk", "SERVERS": "servers", "ServerEnvironment": "servers"}')
+    lines.append("")
+    lines.append('__all__ = ["SDK", "SDK_VERSION", "SERVERS", "ServerEnvironment", "USER_AGENT"]')
+    lines.append("")
+    lines.append("__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)")
+    return "\n".join(lines) + "\n"
+
+
+def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
+    _assign_paths(api.root, [])
+    files: Dict[str, str] = {
+        "__init__.py": package_init(api, sdk_version, user_agent_name),
+        "sdk.py": root_module(api),
+        "servers.py": servers_module(api),
+    }
+
+    def walk(node: ClientIR) -> None:
+        for child in node.children:
+            path = _path(child)
+            if child.children:
+                files["resources/" + "/".join(path) + "/__init__.py"] = sub_client_module(child)
+            else:
+                files["resources/" + "/".join(path) + ".py"] = sub_client_module(child)
+            walk(child)
+
+    walk(api.root)
+    files["resources/__init__.py"] = "\n".join(
+        [HEADER, '"""Sub-clients of the SDK, one module per API namespace (`s.ledger.v2` -> ledger/v2.py)."""', ""]
+    )
+    return files

@@ -1,0 +1,454 @@
+"""The one request pipeline every operation goes through.
+
+    build request (validate, encode)  ->  authenticate (OAuth2, cached)  ->  send (timeout)
+        ->  retry if the policy allows and it is safe  ->  decode into the envelope, or raise
+
+Generated sub-clients only declare `Operation`s and call `ClientCore.call`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import threading
+import time
+import typing
+import uuid
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+from . import defaults
+from .codec import DecodeError, decoder_for, field_types
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    FormanceError,
+    RequestValidationError,
+    ResponseValidationError,
+    SDKError,
+)
+from .oauth2 import TokenCache, token_url_for
+from .operation import ErrorSpec, Operation, ResponseSpec
+from .params import RequestPlan
+from .retries import Backoff, RetryConfig, retry_after_seconds
+
+logger = logging.getLogger(defaults.LOGGER_NAME)
+
+Timeout = Union[None, float, Tuple[float, float]]
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_JSON = "application/json"
+_OCTET = "application/octet-stream"
+
+
+def resolve_model(qualname: str) -> Any:
+    """'shared.v2posting.V2Posting' -> the class (imports its module on first use)."""
+    module, _, name = qualname.rpartition(".")
+    return getattr(importlib.import_module("sdk.models." + module), name)
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _matches_media(actual: str, expected: Optional[str]) -> bool:
+    if expected is None or expected in ("*/*", ""):
+        return True
+    actual = _media(actual)
+    if actual == expected:
+        return True
+    # application/problem+json and friends are JSON too.
+    return expected == _JSON and actual.endswith("+json")
+
+
+def _status_matches(pattern: str, status: int) -> bool:
+    if pattern.isdigit():
+        return int(pattern) == status
+    if len(pattern) == 3 and pattern[1:].upper() == "XX" and pattern[0].isdigit():
+        return status // 100 == int(pattern[0])
+    return False
+
+
+def _redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request provably never reached the server (refused, DNS, connect timeout)."""
+    import urllib3.exceptions as u3
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    seen = set()
+    stack: List[Any] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (u3.NewConnectionError, u3.ConnectTimeoutError)):
+            return True
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+class _Plan:
+    """Everything resolved for one operation on its first call."""
+
+    def __init__(self, op: Operation) -> None:
+        request_cls = resolve_model(op.request_model) if op.request_model else None
+        body_type = resolve_model(op.body_model) if (op.body_model and request_cls is None) else None
+        if request_cls is None and body_type is not None:
+            body_type = Optional[body_type]  # validated for presence separately
+        self.request = RequestPlan(request_cls, op.body_field, body_type, op.body_media_type, op.body_required)
+        self.response_cls = resolve_model(op.response_model)
+        hints = field_types(self.response_cls)
+        self.response_decoders: Dict[str, Callable[[Any], Any]] = {}
+        for spec in op.responses:
+            if spec.field:
+                self.response_decoders[spec.field] = decoder_for(hints[spec.field])
+        self.error_classes: Dict[str, Any] = {}
+        self.streams = any(spec.content_type == _OCTET for spec in op.responses) or any(
+            spec.content_type == _OCTET for spec in op.errors
+        )
+        self.accept = _OCTET + ", " + _JSON if self.streams else _JSON
+
+    def error_class(self, spec: ErrorSpec) -> Any:
+        cls = self.error_classes.get(spec.error_class)
+        if cls is None:
+            cls = self.error_classes[spec.error_class] = resolve_model(spec.error_class)
+        return cls
+
+
+class ClientCore:
+    """Configuration and behaviour shared by an SDK object and all of its sub-clients."""
+
+    def __init__(
+        self,
+        *,
+        server_url: str,
+        security: Any,
+        session: Optional[requests.Session],
+        retry_config: Optional[RetryConfig],
+        timeout: Timeout,
+        user_agent: str,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.security = security
+        self.session = session if session is not None else requests.Session()
+        self.retry_config = retry_config
+        self.timeout = timeout if timeout is not None else defaults.TIMEOUT
+        self.tokens = TokenCache()
+        self.user_agent = user_agent
+        self._lock = threading.Lock()
+
+    # --- request pieces ------------------------------------------------------------------------
+
+    def _plan(self, op: Operation) -> _Plan:
+        plan = op._plan
+        if plan is None:
+            plan = op._plan = _Plan(op)
+        return typing.cast(_Plan, plan)
+
+    def _credentials(self) -> Optional[Tuple[str, str, Optional[str]]]:
+        security = self.security
+        if callable(security):
+            security = security()
+        if security is None:
+            return None
+        client_id = getattr(security, "client_id", None)
+        client_secret = getattr(security, "client_secret", None)
+        if not client_id or not client_secret:
+            return None
+        return client_id, client_secret, getattr(security, "token_url", None)
+
+    def _authorization(self, op: Operation, timeout: Timeout) -> Optional[Tuple[str, Any]]:
+        credentials = self._credentials()
+        if credentials is None:
+            return None
+        client_id, client_secret, token_url = credentials
+        url = token_url_for(self.server_url, token_url)
+        token, key = self.tokens.get(self.session, url, client_id, client_secret, op.scopes, timeout)
+        return token, key
+
+    def _user_agent_headers(self) -> Dict[str, str]:
+        # A caller's session that names its own User-Agent keeps it.
+        current = self.session.headers.get("User-Agent", "")
+        if current and not str(current).startswith("python-requests/"):
+            return {}
+        return {"User-Agent": self.user_agent}
+
+    # --- the call ------------------------------------------------------------------------------
+
+    def call(
+        self,
+        op: Operation,
+        request: Any,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Any:
+        if op.deprecated:
+            warnings.warn(
+                f"{op.operation_id} is deprecated by the API and may be removed in a future release",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        plan = self._plan(op)
+        path, query, param_headers, body = plan.request.build(op.path, request)
+        url = self.server_url + path
+        if query:
+            url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
+        headers = {"Accept": plan.accept}
+        headers.update(self._user_agent_headers())
+        if body is not None:
+            headers["Content-Type"] = plan.request.body_media_type or _JSON
+        headers.update(param_headers)
+
+        policy = retries if retries is not None else self.retry_config
+        retrying = policy is not None and policy.enabled
+        if retrying and op.idempotency_header and op.idempotency_header not in headers:
+            # One key per logical call, reused by every attempt: the server applies it once.
+            headers[op.idempotency_header] = str(uuid.uuid4())
+        safe_to_repeat = op.http_method in _SAFE_METHODS or (
+            op.idempotency_header is not None and op.idempotency_header in headers
+        )
+        if policy is not None and policy.retry_non_idempotent:
+            safe_to_repeat = True
+        effective_timeout = timeout if timeout is not None else self.timeout
+        response = self._send(op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout)
+        return self._read(op, plan, response)
+
+    def _send(
+        self,
+        op: Operation,
+        plan: _Plan,
+        url: str,
+        headers: Dict[str, str],
+        body: Any,
+        policy: Optional[RetryConfig],
+        safe_to_repeat: bool,
+        timeout: Timeout,
+    ) -> requests.Response:
+        backoff = Backoff(policy.backoff) if policy is not None else None
+        replayed_after_401 = False
+        attempt = 0
+        log_url = _redact_url(url)
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            auth = None
+            try:
+                if op.security_required or self.security is not None:
+                    auth = self._authorization(op, timeout)
+                attempt_headers = headers
+                if auth is not None:
+                    attempt_headers = dict(headers)
+                    attempt_headers["Authorization"] = "Bearer " + auth[0]
+                response = self.session.request(
+                    op.http_method,
+                    url,
+                    data=body,
+                    headers=attempt_headers,
+                    timeout=timeout,
+                    stream=plan.streams,
+                )
+            except (requests.RequestException, APIConnectionError) as exc:
+                # A failed token request means the operation itself was never sent.
+                never_sent = isinstance(exc, APIConnectionError) or _never_sent(exc)
+                error = self._connection_error(exc, op.http_method, log_url)
+                logger.debug(
+                    "%s %s failed: %s (attempt %d, %.1f ms)",
+                    op.http_method, log_url, type(error).__name__, attempt, (time.monotonic() - started) * 1000,
+                )
+                if (
+                    backoff is not None
+                    and policy is not None
+                    and policy.retry_connection_errors
+                    and (safe_to_repeat or never_sent)
+                    and not _is_replay_unsafe_body(body)
+                ):
+                    delay = backoff.next_delay()
+                    if delay is not None:
+                        time.sleep(delay)
+                        continue
+                raise error from None
+            logger.debug(
+                "%s %s -> %d (attempt %d, %.1f ms)",
+                op.http_method, log_url, response.status_code, attempt, (time.monotonic() - started) * 1000,
+            )
+            if response.status_code == 401 and auth is not None and not replayed_after_401:
+                # The token was revoked or expired early: drop it, fetch a new one, replay once.
+                replayed_after_401 = True
+                self.tokens.invalidate(auth[1], auth[0])
+                if not _is_replay_unsafe_body(body):
+                    response.close()
+                    continue
+            if (
+                backoff is not None
+                and policy is not None
+                and response.status_code in policy.status_codes
+                and safe_to_repeat
+                and not _is_replay_unsafe_body(body)
+            ):
+                delay = backoff.next_delay(retry_after_seconds(response.headers))
+                if delay is not None:
+                    response.close()
+                    time.sleep(delay)
+                    continue
+            return response
+
+    @staticmethod
+    def _connection_error(exc: BaseException, method: str, url: str) -> FormanceError:
+        if isinstance(exc, FormanceError):
+            return exc
+        if isinstance(exc, requests.Timeout):
+            return APITimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url)
+        reason = type(exc).__name__
+        inner = exc.args[0] if exc.args else None
+        if inner is not None and not isinstance(inner, str):
+            reason += f": {type(getattr(inner, 'reason', inner)).__name__}"
+        return APIConnectionError(f"no usable response ({reason})", method=method, url=url)
+
+    # --- reading the response ------------------------------------------------------------------
+
+    def _read(self, op: Operation, plan: _Plan, response: requests.Response) -> Any:
+        status = response.status_code
+        content_type = response.headers.get("Content-Type", "")
+        spec = _find_response(op.responses, status)
+        if spec is None and status >= 400:
+            self._raise_error(op, plan, response, content_type)
+        fields: Dict[str, Any] = {
+            "content_type": content_type,
+            "status_code": status,
+            "raw_response": response,
+        }
+        if op.response_headers:
+            fields["headers"] = _header_lists(response)
+        if spec is not None and spec.field and spec.content_type != _OCTET:
+            fields[spec.field] = self._decode_body(plan, spec, response, content_type)
+        return plan.response_cls(**fields)
+
+    def _decode_body(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content_type: str) -> Any:
+        content = response.content
+        if not content or not content.strip():
+            return None
+        if not _matches_media(content_type, spec.content_type):
+            raise ResponseValidationError(
+                f"unexpected content type {content_type or 'none'!r} (expected {spec.content_type})",
+                response.status_code,
+                response.text,
+                response,
+            )
+        try:
+            data = json.loads(content)
+        except ValueError as exc:
+            raise ResponseValidationError(
+                f"response body is not valid JSON ({exc})", response.status_code, response.text, response
+            ) from None
+        try:
+            return plan.response_decoders[spec.field](data)  # type: ignore[index]
+        except (DecodeError, TypeError, AttributeError, ValueError) as exc:
+            raise ResponseValidationError(
+                f"response body does not match the API description ({exc})", response.status_code, response.text, response
+            ) from None
+
+    def _raise_error(self, op: Operation, plan: _Plan, response: requests.Response, content_type: str) -> None:
+        status = response.status_code
+        spec = _find_error(op.errors, status)
+        text = response.text
+        if spec is not None and _matches_media(content_type, spec.content_type) and spec.content_type == _JSON:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                cls = plan.error_class(spec)
+                try:
+                    error = decoder_for(cls)(data)
+                except (DecodeError, TypeError, ValueError):
+                    error = None
+                if isinstance(error, APIError):
+                    error._attach(response)
+                    raise error
+        raise SDKError(f"API error occurred ({_media(content_type) or 'no content type'})", status, text, response)
+
+
+def _find_response(specs: Tuple[ResponseSpec, ...], status: int) -> Optional[ResponseSpec]:
+    for spec in specs:
+        if spec.status.isdigit() and int(spec.status) == status:
+            return spec
+    for spec in specs:
+        if _status_matches(spec.status, status):
+            return spec
+    return None
+
+
+def _find_error(specs: Tuple[ErrorSpec, ...], status: int) -> Optional[ErrorSpec]:
+    for spec in specs:
+        if spec.status.isdigit() and int(spec.status) == status:
+            return spec
+    for spec in specs:
+        if _status_matches(spec.status, status):
+            return spec
+    for spec in specs:
+        if spec.status == "default":
+            return spec
+    return None
+
+
+def _header_lists(response: requests.Response) -> Dict[str, List[str]]:
+    raw = getattr(response.raw, "headers", None)
+    if raw is not None and hasattr(raw, "getlist"):
+        return {key: list(raw.getlist(key)) for key in raw.keys()}
+    return {key: [value] for key, value in response.headers.items()}
+
+
+def _is_replay_unsafe_body(body: Any) -> bool:
+    """A streamed body (file or iterator) cannot be sent twice."""
+    return body is not None and not isinstance(body, (bytes, bytearray, str))
+
+
+class SubClient:
+    """Base of the generated sub-clients (`s.ledger.v2`, ...): they share their SDK's core."""
+
+    def __init__(self, core: ClientCore) -> None:
+        self._core = core
+
+
+class SubClientAttribute:
+    """A sub-client attribute created (and its module imported) on first access."""
+
+    def __init__(self, module: str, class_name: str) -> None:
+        self.module = module
+        self.class_name = class_name
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return self
+        cls = getattr(importlib.import_module(self.module), self.class_name)
+        client = cls(instance._core)
+        instance.__dict__[self.name] = client  # later reads skip the descriptor entirely
+        return client
+
+
+def validate_not_none(name: str, value: Any) -> None:
+    if value is None:
+        raise RequestValidationError(name, "is required")

@@ -1,0 +1,742 @@
+"""JSON <-> model conversion, compiled once per class.
+
+The generated models are plain dataclasses. The first time a class is encoded or decoded, its
+field list is turned into a small Python function (source built here, compiled with `exec`),
+so a call does dictionary look-ups and constructor calls only — no per-call reflection.
+`reference_decode` / `reference_encode` implement the same rules by walking the types on every
+call; they are the readable specification that the tests hold the compiled functions to.
+
+Rules (both paths):
+- JSON property names come from the field metadata (`dataclasses_json.letter_case`).
+- Integers stay Python ints (bigints are exact); datetimes are RFC 3339 strings on the wire.
+- Decoding ignores unknown properties; a missing property decodes as None; an enum value the
+  SDK does not know is kept as the raw value; an undecodable union value is kept as given.
+- Unions pick their branch by discriminator when the API names one, otherwise the branch the
+  data matches best (all required properties present, most known properties, fewest unknown).
+- Encoding validates as it goes and raises RequestValidationError naming the field path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import enum
+import json
+import sys
+import threading
+import typing
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .errors import RequestValidationError
+
+Decoder = Callable[[Any], Any]
+Encoder = Callable[[Any], Any]
+
+_NONE_TYPE = type(None)
+_UTC = _dt.timezone.utc
+_NATIVE_FROMISOFORMAT_HANDLES_Z = sys.version_info >= (3, 11)
+
+
+# --- scalar helpers --------------------------------------------------------------------------
+
+
+def parse_datetime(value: str) -> _dt.datetime:
+    """Parse an RFC 3339 timestamp; fromisoformat when it is exact, dateutil otherwise."""
+    text = value
+    if not _NATIVE_FROMISOFORMAT_HANDLES_Z and text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        from dateutil import parser
+
+        return parser.isoparse(value)
+
+
+def parse_date(value: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(value)
+    except (ValueError, TypeError):
+        return parse_datetime(value).date()
+
+
+def format_datetime(value: _dt.datetime) -> str:
+    """RFC 3339 text; a naive datetime is taken to be UTC (documented in USAGE.md)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _decode_enum(cls: Any) -> Decoder:
+    members = cls._value2member_map_
+
+    def decode(value: Any) -> Any:
+        member = members.get(value)
+        return member if member is not None else value
+
+    return decode
+
+
+# --- field metadata ----------------------------------------------------------------------------
+
+
+class FieldInfo:
+    """What the codec needs to know about one dataclass field."""
+
+    __slots__ = ("name", "wire", "type", "required", "omit_if_none")
+
+    def __init__(self, name: str, wire: str, tp: Any, required: bool, omit_if_none: bool) -> None:
+        self.name = name
+        self.wire = wire
+        self.type = tp
+        self.required = required
+        self.omit_if_none = omit_if_none
+
+
+_FIELDS: Dict[type, Tuple[FieldInfo, ...]] = {}
+
+
+def json_fields(cls: type) -> Tuple[FieldInfo, ...]:
+    """The JSON properties of a model class, in declaration order."""
+    found = _FIELDS.get(cls)
+    if found is not None:
+        return found
+    hints = field_types(cls)
+    infos = []
+    for item in dataclasses.fields(cls):
+        config = item.metadata.get("dataclasses_json")
+        if config is None:
+            continue  # operation parameters and envelope fields are not JSON properties
+        letter_case = config.get("letter_case")
+        wire = letter_case(item.name) if letter_case else item.name
+        required = item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+        infos.append(FieldInfo(item.name, wire, hints[item.name], required, "exclude" in config))
+    result = tuple(infos)
+    _FIELDS[cls] = result
+    return result
+
+
+def field_types(cls: type) -> Dict[str, Any]:
+    """Field name -> type; generated models carry real annotations, others are resolved."""
+    found = {item.name: item.type for item in dataclasses.fields(cls)}
+    if any(isinstance(tp, str) for tp in found.values()):
+        hints = typing.get_type_hints(cls)
+        found = {name: hints[name] for name in found}
+    return found
+
+
+def _optional_inner(tp: Any) -> Optional[Any]:
+    """For Optional[X] return X (or the Union without None); otherwise None."""
+    if typing.get_origin(tp) is typing.Union:
+        args = typing.get_args(tp)
+        if _NONE_TYPE in args:
+            rest = tuple(a for a in args if a is not _NONE_TYPE)
+            return rest[0] if len(rest) == 1 else typing.Union[rest]  # type: ignore[return-value]
+    return None
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _union_args(tp: Any) -> Tuple[Any, ...]:
+    return typing.get_args(tp) if typing.get_origin(tp) is typing.Union else ()
+
+
+# --- discriminators ------------------------------------------------------------------------------
+
+
+def _discriminator(branches: Tuple[Any, ...]) -> Optional[Tuple[str, Dict[str, Any]]]:
+    """The discriminator shared by union branches, declared by the generator on each class.
+
+    A generated class that is a branch of a discriminated union carries
+    `__discriminator__ = ("responseType", ("CREATE_TRANSACTION", ...))`.
+    """
+    prop = None
+    mapping: Dict[str, Any] = {}
+    for branch in branches:
+        spec = getattr(branch, "__discriminator__", None) if _is_model(branch) else None
+        if spec is None:
+            return None
+        if prop is None:
+            prop = spec[0]
+        elif spec[0] != prop:
+            return None
+        for value in spec[1]:
+            mapping[value] = branch
+    return (prop, mapping) if prop is not None else None
+
+
+# --- best-match scoring for unions without a discriminator ---------------------------------------
+
+_NO_MATCH = -1_000_000
+
+
+def match_score(tp: Any, value: Any) -> int:
+    """How well `value` fits `tp`: _NO_MATCH when it cannot, higher for a closer fit."""
+    if value is None:
+        return 0 if (tp is Any or _optional_inner(tp) is not None or tp is _NONE_TYPE) else _NO_MATCH
+    inner = _optional_inner(tp)
+    if inner is not None:
+        tp = inner
+    if tp is Any:
+        return 0
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        return max(match_score(arg, value) for arg in typing.get_args(tp))
+    if origin in (list, List):
+        if not isinstance(value, list):
+            return _NO_MATCH
+        (item,) = typing.get_args(tp) or (Any,)
+        return sum(min(match_score(item, x), 1) if match_score(item, x) > _NO_MATCH else _NO_MATCH for x in value[:20])
+    if origin in (dict, Dict):
+        if not isinstance(value, dict):
+            return _NO_MATCH
+        args = typing.get_args(tp)
+        val_tp = args[1] if len(args) == 2 else Any
+        scores = [match_score(val_tp, x) for x in list(value.values())[:20]]
+        return _NO_MATCH if any(s <= _NO_MATCH for s in scores) else 0
+    if _is_model(tp):
+        if not isinstance(value, dict):
+            return _NO_MATCH
+        score = 0
+        known = set()
+        for info in json_fields(tp):
+            known.add(info.wire)
+            if info.wire in value:
+                sub = match_score(info.type, value[info.wire])
+                if sub <= _NO_MATCH:
+                    return _NO_MATCH
+                score += 2 + min(sub, 10)
+            elif info.required:
+                return _NO_MATCH
+        score -= 3 * sum(1 for key in value if key not in known)
+        return score
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return 2 if value in tp._value2member_map_ else 0
+    if tp is bool:
+        return 1 if isinstance(value, bool) else _NO_MATCH
+    if tp is int:
+        return 1 if isinstance(value, int) and not isinstance(value, bool) else _NO_MATCH
+    if tp is float:
+        return 1 if isinstance(value, (int, float)) and not isinstance(value, bool) else _NO_MATCH
+    if tp is str:
+        return 1 if isinstance(value, str) else _NO_MATCH
+    if tp in (_dt.datetime, _dt.date):
+        if not isinstance(value, str):
+            return _NO_MATCH
+        try:
+            parse_datetime(value) if tp is _dt.datetime else parse_date(value)
+        except (ValueError, OverflowError):
+            return _NO_MATCH
+        return 1
+    return 0
+
+
+def _decode_union(branches: Tuple[Any, ...]) -> Decoder:
+    disc = _discriminator(branches)
+    decoders = [(b, decoder_for(b)) for b in branches]
+
+    def best(value: Any) -> Any:
+        scored = [(match_score(b, value), -i, i) for i, b in enumerate(branches)]
+        score, _, index = max(scored)
+        if score <= _NO_MATCH:
+            return value  # nothing fits: keep the data rather than guess
+        return decoders[index][1](value)
+
+    if disc is None:
+        return best
+    prop, mapping = disc
+    by_value = {key: decoder_for(cls) for key, cls in mapping.items()}
+
+    def by_discriminator(value: Any) -> Any:
+        if isinstance(value, dict):
+            chosen = by_value.get(value.get(prop))
+            if chosen is not None:
+                return chosen(value)
+        return best(value)
+
+    return by_discriminator
+
+
+# --- decoders ------------------------------------------------------------------------------------
+
+_DECODERS: Dict[Any, Optional[Decoder]] = {}
+_ENCODERS: Dict[Any, Optional[Encoder]] = {}
+_COMPILE_LOCK = threading.RLock()
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def decoder_for(tp: Any) -> Decoder:
+    """A function turning JSON data into a value of type `tp` (cached per type)."""
+    try:
+        found = _DECODERS.get(tp)
+    except TypeError:  # unhashable typing construct: build without caching
+        found = None
+    if found is not None:
+        return found
+    with _COMPILE_LOCK:
+        found = _DECODERS.get(tp)
+        if found is None:
+            found = _build_decoder(tp)
+            _DECODERS[tp] = found
+    return found
+
+
+def _build_decoder(tp: Any) -> Decoder:
+    inner = _optional_inner(tp)
+    if inner is not None:
+        decode_inner = decoder_for(inner)
+        if decode_inner is _identity:
+            return _identity
+        return lambda value: None if value is None else decode_inner(value)
+    if tp in (Any, str, bool, int, float, _NONE_TYPE, object):
+        return _identity
+    if tp is _dt.datetime:
+        return lambda value: parse_datetime(value) if isinstance(value, str) else value
+    if tp is _dt.date:
+        return lambda value: parse_date(value) if isinstance(value, str) else value
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        return _decode_union(typing.get_args(tp))
+    if origin in (list, List):
+        args = typing.get_args(tp)
+        item = decoder_for(args[0]) if args else _identity
+        if item is _identity:
+            return _identity
+        return lambda value: [item(x) for x in value] if isinstance(value, list) else value
+    if origin in (dict, Dict):
+        args = typing.get_args(tp)
+        item = decoder_for(args[1]) if len(args) == 2 else _identity
+        if item is _identity:
+            return _identity
+        return lambda value: {k: item(v) for k, v in value.items()} if isinstance(value, dict) else value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _decode_enum(tp)
+    if _is_model(tp):
+        try:
+            return _compile_class_decoder(tp)
+        except BaseException:
+            _DECODERS.pop(tp, None)  # drop the trampoline so a later call does not see a half-built decoder
+            raise
+    return _identity
+
+
+def _compile_class_decoder(cls: type) -> Decoder:
+    # Registered before compiling the fields so that recursive models find it.
+    slot: List[Decoder] = []
+    _DECODERS[cls] = lambda value: slot[0](value)
+
+    namespace: Dict[str, Any] = {"cls": cls, "dict": dict}
+    init_fields = [f for f in dataclasses.fields(cls) if f.init]
+    infos = {info.name: info for info in json_fields(cls)}
+    args = []
+    for index, item in enumerate(init_fields):
+        info = infos.get(item.name)
+        if info is None:
+            args.append("None")
+            continue
+        decode = decoder_for(info.type)
+        access = f"get({info.wire!r})"
+        if decode is _identity:
+            args.append(access)
+        else:
+            name = f"d{index}"
+            namespace[name] = decode
+            args.append(f"(None if (v := {access}) is None else {name}(v))")
+    source = (
+        "def decode(data):\n"
+        "    if data.__class__ is not dict:\n"
+        "        return data if data is None else _not_an_object(cls, data)\n"
+        "    get = data.get\n"
+        f"    return cls({', '.join(args)})\n"
+    )
+    namespace["_not_an_object"] = _not_an_object
+    exec(compile(source, f"<decoder {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    decode = namespace["decode"]
+    slot.append(decode)
+    return decode
+
+
+class DecodeError(ValueError):
+    """The data does not have the shape of the target model."""
+
+
+def _not_an_object(cls: type, data: Any) -> Any:
+    if isinstance(data, dict):  # a dict subclass
+        return decoder_for(cls)(dict(data))
+    raise DecodeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+
+
+# --- encoders ------------------------------------------------------------------------------------
+
+
+class _Invalid(Exception):
+    """Raised inside encoders; the path is completed as the error travels outwards."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path: List[str] = []
+
+
+def _type_label(tp: Any) -> str:
+    if isinstance(tp, type):
+        return tp.__name__
+    return str(tp).replace("typing.", "").replace("sdk.models.", "")
+
+
+def _got(value: Any) -> str:
+    return f"got {type(value).__name__} {value!r}"[:120]
+
+
+def _check_str(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.value if isinstance(value, enum.Enum) else value
+    raise _Invalid(f"expected str, {_got(value)}")
+
+
+def _check_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value) if isinstance(value, enum.Enum) else value
+    raise _Invalid(f"expected int, {_got(value)}")
+
+
+def _check_float(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise _Invalid(f"expected a number, {_got(value)}")
+
+
+def _check_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    raise _Invalid(f"expected bool, {_got(value)}")
+
+
+def _encode_datetime(value: Any) -> Any:
+    if isinstance(value, _dt.datetime):
+        return format_datetime(value)
+    raise _Invalid(f"expected datetime.datetime, {_got(value)}")
+
+
+def _encode_date(value: Any) -> Any:
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value.isoformat()
+    raise _Invalid(f"expected datetime.date, {_got(value)}")
+
+
+def _encode_any(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value.value if isinstance(value, enum.Enum) else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return encoder_for(type(value))(value)
+    if isinstance(value, dict):
+        return {str(k): _encode_any(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_any(v) for v in value]
+    if isinstance(value, _dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    raise _Invalid(f"is not JSON-serializable: {_got(value)}")
+
+
+def _encode_enum(cls: Any) -> Encoder:
+    values = cls._value2member_map_
+    allowed = ", ".join(repr(v) for v in values)
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value.value
+        if not isinstance(value, enum.Enum) and value in values:
+            return value
+        raise _Invalid(f"{value!r} is not a valid {cls.__name__}; expected one of {allowed}")
+
+    return encode
+
+
+def encoder_for(tp: Any) -> Encoder:
+    """A function turning a value of type `tp` into JSON data, validating it (cached)."""
+    try:
+        found = _ENCODERS.get(tp)
+    except TypeError:
+        found = None
+    if found is not None:
+        return found
+    with _COMPILE_LOCK:
+        found = _ENCODERS.get(tp)
+        if found is None:
+            found = _build_encoder(tp)
+            _ENCODERS[tp] = found
+    return found
+
+
+def _encode_list(item: Encoder) -> Encoder:
+    def encode(value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            raise _Invalid(f"expected a list, {_got(value)}")
+        try:
+            return [item(x) for x in value]
+        except _Invalid:
+            for index, x in enumerate(value):
+                try:
+                    item(x)
+                except _Invalid as error:
+                    error.path.insert(0, f"[{index}]")
+                    raise
+            raise
+
+    return encode
+
+
+def _encode_map(item: Encoder) -> Encoder:
+    def encode(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _Invalid(f"expected a dict, {_got(value)}")
+        out = {}
+        for key, x in value.items():
+            if not isinstance(key, str):
+                raise _Invalid(f"keys must be str, {_got(key)}")
+            try:
+                out[key] = item(x)
+            except _Invalid as error:
+                error.path.insert(0, f"[{key!r}]")
+                raise
+        return out
+
+    return encode
+
+
+def _encode_union(branches: Tuple[Any, ...]) -> Encoder:
+    models = [(b, encoder_for(b)) for b in branches if _is_model(b)]
+    scalars = [(b, encoder_for(b)) for b in branches if not _is_model(b)]
+    labels = " | ".join(_type_label(b) for b in branches)
+
+    def encode(value: Any) -> Any:
+        for cls, encode_branch in models:
+            if isinstance(value, cls):
+                return encode_branch(value)
+        for _, encode_branch in scalars:
+            try:
+                return encode_branch(value)
+            except _Invalid:
+                continue
+        raise _Invalid(f"expected {labels}, {_got(value)}")
+
+    return encode
+
+
+def _build_encoder(tp: Any) -> Encoder:
+    inner = _optional_inner(tp)
+    if inner is not None:
+        encode_inner = encoder_for(inner)
+        return lambda value: None if value is None else encode_inner(value)
+    if tp is Any or tp is object:
+        return _encode_any
+    simple = {str: _check_str, int: _check_int, float: _check_float, bool: _check_bool,
+              _dt.datetime: _encode_datetime, _dt.date: _encode_date}
+    if tp in simple:
+        return simple[tp]
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        return _encode_union(typing.get_args(tp))
+    if origin in (list, List):
+        args = typing.get_args(tp)
+        return _encode_list(encoder_for(args[0]) if args else _encode_any)
+    if origin in (dict, Dict):
+        args = typing.get_args(tp)
+        return _encode_map(encoder_for(args[1]) if len(args) == 2 else _encode_any)
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _encode_enum(tp)
+    if _is_model(tp):
+        try:
+            return _compile_class_encoder(tp)
+        except BaseException:
+            _ENCODERS.pop(tp, None)
+            raise
+    return _encode_any
+
+
+def _compile_class_encoder(cls: type) -> Encoder:
+    slot: List[Encoder] = []
+    _ENCODERS[cls] = lambda value: slot[0](value)
+
+    namespace: Dict[str, Any] = {"cls": cls, "_Invalid": _Invalid, "_got": _got}
+    lines = [
+        "def encode(obj):",
+        "    if not isinstance(obj, cls):",
+        f"        raise _Invalid('expected {cls.__name__}, ' + _got(obj))",
+        "    out = {}",
+        "    field = None",
+        "    try:",
+        "        pass",
+    ]
+    for index, info in enumerate(json_fields(cls)):
+        encode = encoder_for(info.type)
+        name = f"e{index}"
+        namespace[name] = encode
+        lines.append(f"        field = {info.name!r}")
+        lines.append(f"        v = obj.{info.name}")
+        if info.required and _optional_inner(info.type) is None and info.type is not Any:
+            lines.append("        if v is None:")
+            lines.append("            raise _Invalid('is required')")
+            lines.append(f"        out[{info.wire!r}] = {name}(v)")
+        elif info.omit_if_none:
+            lines.append("        if v is not None:")
+            lines.append(f"            out[{info.wire!r}] = {name}(v)")
+        else:
+            lines.append(f"        out[{info.wire!r}] = None if v is None else {name}(v)")
+    lines += [
+        "    except _Invalid as error:",
+        "        error.path.insert(0, '.' + field)",
+        "        raise",
+        "    return out",
+    ]
+    exec(compile("\n".join(lines) + "\n", f"<encoder {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+    encode = namespace["encode"]
+    slot.append(encode)
+    return encode
+
+
+def encode_value(value: Any, tp: Any, label: str) -> Any:
+    """Encode `value` as type `tp`, raising RequestValidationError that names `label`.path."""
+    try:
+        return encoder_for(tp)(value)
+    except _Invalid as error:
+        raise RequestValidationError(label + "".join(error.path), error.problem) from None
+
+
+# --- the readable reference implementation -------------------------------------------------------
+
+
+def reference_decode(tp: Any, value: Any) -> Any:
+    """Decode by walking the type on every call (slow; the specification for `decoder_for`)."""
+    if value is None:
+        return None
+    inner = _optional_inner(tp)
+    if inner is not None:
+        return reference_decode(inner, value)
+    if tp is _dt.datetime:
+        return parse_datetime(value) if isinstance(value, str) else value
+    if tp is _dt.date:
+        return parse_date(value) if isinstance(value, str) else value
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        return decoder_for(tp)(value)  # branch choice is the same algorithm by construction
+    if origin in (list, List) and isinstance(value, list):
+        args = typing.get_args(tp)
+        return [reference_decode(args[0], x) for x in value] if args else value
+    if origin in (dict, Dict) and isinstance(value, dict):
+        args = typing.get_args(tp)
+        return {k: reference_decode(args[1], v) for k, v in value.items()} if len(args) == 2 else value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            return value
+    if _is_model(tp) and isinstance(value, dict):
+        hints = field_types(tp)
+        kwargs = {}
+        for item in dataclasses.fields(tp):
+            if not item.init:
+                continue
+            config = item.metadata.get("dataclasses_json")
+            if config is None:
+                kwargs[item.name] = None
+                continue
+            wire = config["letter_case"](item.name) if "letter_case" in config else item.name
+            kwargs[item.name] = reference_decode(hints[item.name], value.get(wire))
+        return tp(**kwargs)
+    return value
+
+
+def reference_encode(tp: Any, value: Any) -> Any:
+    """Encode by walking the type on every call (slow; the specification for `encoder_for`)."""
+    if value is None:
+        return None
+    inner = _optional_inner(tp)
+    if inner is not None:
+        return reference_encode(inner, value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, _dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:
+        for branch in typing.get_args(tp):
+            if isinstance(branch, type) and isinstance(value, branch):
+                return reference_encode(branch, value)
+        return value
+    if origin in (list, List):
+        args = typing.get_args(tp)
+        return [reference_encode(args[0] if args else Any, x) for x in value]
+    if origin in (dict, Dict):
+        args = typing.get_args(tp)
+        return {k: reference_encode(args[1] if len(args) == 2 else Any, v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value):
+        hints = field_types(type(value))
+        out = {}
+        for item in dataclasses.fields(value):
+            config = item.metadata.get("dataclasses_json")
+            if config is None:
+                continue
+            wire = config["letter_case"](item.name) if "letter_case" in config else item.name
+            field_value = getattr(value, item.name)
+            if field_value is None and "exclude" in config:
+                continue
+            out[wire] = reference_encode(hints[item.name], field_value)
+        return out
+    if tp is Any and isinstance(value, (list, tuple)):
+        return [reference_encode(Any, x) for x in value]
+    if tp is Any and isinstance(value, dict):
+        return {k: reference_encode(Any, v) for k, v in value.items()}
+    return value
+
+
+# --- the model base class ------------------------------------------------------------------------
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+class Model:
+    """Base of every generated model: the dataclasses-json style conversion methods."""
+
+    __slots__ = ()
+
+    def to_dict(self, encode_json: bool = False) -> Dict[str, Any]:
+        """The JSON object for this model (wire names, RFC 3339 datetimes, enum values)."""
+        return encode_value(self, type(self), type(self).__name__)  # type: ignore[no-any-return]
+
+    def to_json(self, *, indent: Optional[int] = None, sort_keys: bool = False, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=sort_keys, **kwargs)
+
+    @classmethod
+    def from_dict(cls, kvs: Any, *, infer_missing: bool = False) -> Any:
+        """Build the model from a JSON object; unknown properties are ignored."""
+        return decoder_for(cls)(kvs)
+
+    @classmethod
+    def from_json(cls, s: Any, **kwargs: Any) -> Any:
+        return cls.from_dict(json.loads(s, **kwargs))
+
+
+def get_field_name(name: str) -> Callable[[str], str]:
+    """The `letter_case` callable of a field's metadata: it always answers the wire name."""
+
+    def override(_: str, _name: str = name) -> str:
+        return _name
+
+    return override
+
+
+def exclude_if_none(value: Any) -> bool:
+    return value is None

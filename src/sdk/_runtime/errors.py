@@ -1,0 +1,145 @@
+"""Exceptions raised by the SDK.
+
+    FormanceError                      base of everything the SDK raises
+    ├── SDKError                       an HTTP error response with no typed schema (original API)
+    │   └── ResponseValidationError    a response the SDK could not read (not JSON, wrong type)
+    ├── APIError                       base of the typed errors generated from the API description
+    │   └── V2ErrorResponse, ErrorResponse, ...  (in sdk.models.errors)
+    ├── APIConnectionError             no usable response: refused, reset, DNS, truncated body
+    │   └── APITimeoutError            connect or read timeout
+    ├── TokenError                     the OAuth2 token endpoint refused or failed
+    └── RequestValidationError         bad input, caught before any network I/O (also a ValueError)
+
+Typed errors do not derive from SDKError on purpose: code written for the original SDK
+catches them before SDKError, and some catches SDKError alone expecting typed errors to pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional
+
+import requests
+
+_BODY_PREVIEW = 500
+
+
+def _preview(body: str) -> str:
+    body = body.strip()
+    return body if len(body) <= _BODY_PREVIEW else body[:_BODY_PREVIEW] + "..."
+
+
+class FormanceError(Exception):
+    """Base class of every exception raised by this SDK."""
+
+
+class SDKError(FormanceError):
+    """The server answered with an error status the API description gives no schema for."""
+
+    message: str
+    status_code: int
+    body: str
+    raw_response: requests.Response
+
+    def __init__(
+        self,
+        message: str,
+        status_code: int = -1,
+        body: str = "",
+        raw_response: Optional[requests.Response] = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.raw_response = raw_response  # type: ignore[assignment]
+        super().__init__(message)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.raw_response.headers if self.raw_response is not None else {}
+
+    def __str__(self) -> str:
+        text = f"{self.message}: Status {self.status_code}"
+        if self.body:
+            text += f" {_preview(self.body)}"
+        return text
+
+
+class ResponseValidationError(SDKError):
+    """The response could not be read as the API description says (e.g. invalid JSON)."""
+
+
+class APIError(FormanceError):
+    """Base of the typed errors decoded from an error response body.
+
+    Subclasses are dataclasses holding the decoded body fields; the HTTP details are attached
+    after decoding so that they never appear among the dataclass fields.
+    """
+
+    # Plain class attributes, not annotations: subclasses are dataclasses and must not see
+    # these as fields.
+    status_code = -1
+    raw_response: "Optional[requests.Response]" = None  # type: ignore[assignment]
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.raw_response.headers if self.raw_response is not None else {}
+
+    def _attach(self, raw_response: requests.Response) -> None:
+        self.raw_response = raw_response
+        self.status_code = raw_response.status_code
+
+    def __str__(self) -> str:
+        # Rendered from the public dataclass fields, so a subclass reads like the JSON it came from.
+        from dataclasses import fields, is_dataclass
+
+        parts: Dict[str, Any] = {}
+        if is_dataclass(self):
+            for item in fields(self):
+                value = getattr(self, item.name)
+                if value is not None:
+                    parts[item.name] = getattr(value, "value", value)
+        details = ", ".join(f"{k}={v!r}" for k, v in parts.items())
+        prefix = f"HTTP {self.status_code}: " if self.status_code >= 0 else ""
+        return f"{prefix}{type(self).__name__}({details})"
+
+
+class APIConnectionError(FormanceError):
+    """The request got no usable response (connection refused, reset, DNS, truncated body)."""
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        self.message = message
+        self.method = method
+        self.url = url
+        super().__init__(f"{method} {url}: {message}" if method else message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not accept the connection or answer within the configured timeout."""
+
+
+class TokenError(FormanceError):
+    """The OAuth2 token endpoint did not issue a token. Never carries the client secret."""
+
+    def __init__(self, message: str, *, status_code: int = -1, body: str = "", token_url: str = "") -> None:
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.token_url = token_url
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.status_code >= 0:
+            text += f" (HTTP {self.status_code} from {self.token_url})"
+        if self.body:
+            text += f": {_preview(self.body)}"
+        return text
+
+
+class RequestValidationError(FormanceError, ValueError):
+    """The request is invalid; raised before anything is sent. `field` names the culprit."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")

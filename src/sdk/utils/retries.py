@@ -1,0 +1,81 @@
+"""Retry configuration: `from sdk.utils.retries import RetryConfig, BackoffStrategy`.
+
+Retries are off unless a RetryConfig is given to the SDK or to a call (`retries=`). What is
+retried, and why it is safe, is described on RetryConfig; the mechanics live in
+sdk._runtime.retries.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from sdk._runtime import defaults
+
+
+class BackoffStrategy:
+    """Exponential backoff; intervals are in milliseconds, as in the original SDK."""
+
+    def __init__(self, initial_interval: int, max_interval: int, exponent: float, max_elapsed_time: int) -> None:
+        self.initial_interval = initial_interval
+        self.max_interval = max_interval
+        self.exponent = exponent
+        self.max_elapsed_time = max_elapsed_time
+
+    def __repr__(self) -> str:
+        return (
+            f"BackoffStrategy(initial_interval={self.initial_interval}, max_interval={self.max_interval}, "
+            f"exponent={self.exponent}, max_elapsed_time={self.max_elapsed_time})"
+        )
+
+
+class RetryConfig:
+    """When and how to retry a call.
+
+    strategy: "backoff" to retry, "none" to never retry.
+    retry_connection_errors: also retry when no response arrived (connection failures, timeouts).
+    status_codes: responses worth another attempt. 429 and 503 say "come back later"; 500, 502
+        and 504 are usually a restarting or overloaded stack. 400/409 are never retried: the
+        same request would get the same answer.
+    retry_non_idempotent: allow retrying writes that carry no idempotency key even when the
+        request may have reached the server. Off by default because it can apply a write twice.
+    """
+
+    def __init__(
+        self,
+        strategy: str,
+        backoff: Optional[BackoffStrategy] = None,
+        retry_connection_errors: bool = False,
+        *,
+        status_codes: Tuple[int, ...] = defaults.RETRY_STATUS_CODES,
+        retry_non_idempotent: bool = False,
+    ) -> None:
+        if strategy not in ("backoff", "none"):
+            raise ValueError(f"RetryConfig.strategy: expected 'backoff' or 'none', got {strategy!r}")
+        self.strategy = strategy
+        self.backoff = backoff or BackoffStrategy(
+            defaults.RETRY_INITIAL_INTERVAL_MS,
+            defaults.RETRY_MAX_INTERVAL_MS,
+            defaults.RETRY_EXPONENT,
+            defaults.RETRY_MAX_ELAPSED_MS,
+        )
+        self.retry_connection_errors = retry_connection_errors
+        self.status_codes = tuple(status_codes)
+        self.retry_non_idempotent = retry_non_idempotent
+
+    @property
+    def enabled(self) -> bool:
+        return self.strategy == "backoff"
+
+    def __repr__(self) -> str:
+        return (
+            f"RetryConfig({self.strategy!r}, {self.backoff!r}, retry_connection_errors={self.retry_connection_errors}, "
+            f"status_codes={self.status_codes}, retry_non_idempotent={self.retry_non_idempotent})"
+        )
+
+
+class Retries:
+    """Legacy holder kept for code that imported it from sdk.utils.retries."""
+
+    def __init__(self, config: RetryConfig, status_codes: Tuple[str, ...] = ()) -> None:
+        self.config = config
+        self.status_codes = status_codes
