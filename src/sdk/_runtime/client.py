@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 import typing
-import uuid
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -22,7 +21,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 
 from . import defaults
-from .codec import DecodeError, decoder_for, field_types
 from .errors import (
     APIConnectionError,
     APIError,
@@ -34,7 +32,6 @@ from .errors import (
 )
 from .oauth2 import TokenCache, token_url_for
 from .operation import ErrorSpec, Operation, ResponseSpec
-from .params import RequestPlan
 from .retries import Backoff, RetryConfig, retry_after_seconds
 
 logger = logging.getLogger(defaults.LOGGER_NAME)
@@ -109,6 +106,10 @@ class _Plan:
     """Everything resolved for one operation on its first call."""
 
     def __init__(self, op: Operation) -> None:
+        # Imported on the first call, not at `import sdk`: the codec pulls in dataclasses/inspect.
+        from .codec import decoder_for, field_types
+        from .params import RequestPlan
+
         request_cls = resolve_model(op.request_model) if op.request_model else None
         body_type = resolve_model(op.body_model) if (op.body_model and request_cls is None) else None
         if request_cls is None and body_type is not None:
@@ -222,6 +223,8 @@ class ClientCore:
         retrying = policy is not None and policy.enabled
         if retrying and op.idempotency_header and op.idempotency_header not in headers:
             # One key per logical call, reused by every attempt: the server applies it once.
+            import uuid
+
             headers[op.idempotency_header] = str(uuid.uuid4())
         safe_to_repeat = op.http_method in _SAFE_METHODS or (
             op.idempotency_header is not None and op.idempotency_header in headers
@@ -343,6 +346,8 @@ class ClientCore:
         return plan.response_cls(**fields)
 
     def _decode_body(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content_type: str) -> Any:
+        from .codec import DecodeError
+
         content = response.content
         if not content or not content.strip():
             return None
@@ -367,6 +372,8 @@ class ClientCore:
             ) from None
 
     def _raise_error(self, op: Operation, plan: _Plan, response: requests.Response, content_type: str) -> None:
+        from .codec import DecodeError, decoder_for
+
         status = response.status_code
         spec = _find_error(op.errors, status)
         text = response.text

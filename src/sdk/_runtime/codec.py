@@ -326,28 +326,75 @@ def _build_decoder(tp: Any) -> Decoder:
     return _identity
 
 
+class _Inline:
+    """Builds the source of one decoding expression, inlining list/dict/optional handling.
+
+    Inlining the containers (instead of calling one small function per level) is what keeps
+    decoding a page of transactions close to the cost of `json.loads` itself.
+    """
+
+    def __init__(self, namespace: Dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.depth = 0
+
+    def function(self, decode: Decoder) -> str:
+        for name, value in self.namespace.items():
+            if value is decode:
+                return name
+        name = f"d{len(self.namespace)}"
+        self.namespace[name] = decode
+        return name
+
+    def expr(self, tp: Any, var: str) -> Optional[str]:
+        """Source decoding `var` (never None here) into `tp`; None when no change is needed."""
+        inner = _optional_inner(tp)
+        if inner is not None:
+            body = self.expr(inner, var)
+            return None if body is None else f"(None if {var} is None else {body})"
+        origin = typing.get_origin(tp)
+        if origin in (list, List):
+            args = typing.get_args(tp)
+            self.depth += 1
+            item = f"x{self.depth}"
+            body = self.expr(args[0], item) if args else None
+            self.depth -= 1
+            return None if body is None else f"[{body} for {item} in {var}]"
+        if origin in (dict, Dict):
+            args = typing.get_args(tp)
+            self.depth += 1
+            key, item = f"k{self.depth}", f"x{self.depth}"
+            body = self.expr(args[1], item) if len(args) == 2 else None
+            self.depth -= 1
+            return None if body is None else f"{{{key}: {body} for {key}, {item} in {var}.items()}}"
+        decode = decoder_for(tp)
+        if decode is _identity:
+            return None
+        return f"{self.function(decode)}({var})"
+
+
 def _compile_class_decoder(cls: type) -> Decoder:
     # Registered before compiling the fields so that recursive models find it.
     slot: List[Decoder] = []
     _DECODERS[cls] = lambda value: slot[0](value)
 
-    namespace: Dict[str, Any] = {"cls": cls, "dict": dict}
-    init_fields = [f for f in dataclasses.fields(cls) if f.init]
+    namespace: Dict[str, Any] = {"cls": cls, "_not_an_object": _not_an_object}
+    inline = _Inline(namespace)
     infos = {info.name: info for info in json_fields(cls)}
     args = []
-    for index, item in enumerate(init_fields):
+    for item in dataclasses.fields(cls):
+        if not item.init:
+            continue
         info = infos.get(item.name)
         if info is None:
             args.append("None")
             continue
-        decode = decoder_for(info.type)
         access = f"get({info.wire!r})"
-        if decode is _identity:
+        body = inline.expr(info.type, "v")
+        if body is None:
             args.append(access)
         else:
-            name = f"d{index}"
-            namespace[name] = decode
-            args.append(f"(None if (v := {access}) is None else {name}(v))")
+            # A property absent (or null) decodes as None whatever the declared type says.
+            args.append(f"(None if (v := {access}) is None else {body})")
     source = (
         "def decode(data):\n"
         "    if data.__class__ is not dict:\n"
@@ -355,7 +402,6 @@ def _compile_class_decoder(cls: type) -> Decoder:
         "    get = data.get\n"
         f"    return cls({', '.join(args)})\n"
     )
-    namespace["_not_an_object"] = _not_an_object
     exec(compile(source, f"<decoder {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
     decode = namespace["decode"]
     slot.append(decode)
@@ -562,45 +608,115 @@ def _build_encoder(tp: Any) -> Encoder:
     return _encode_any
 
 
+#: Exact-type fast paths for scalars: the common case costs one class comparison; anything
+#: else (a subclass, an enum member, a wrong type) goes through the checking function.
+_SCALAR_FAST = {
+    str: ("{v}.__class__ is str", _check_str),
+    int: ("{v}.__class__ is int", _check_int),
+    bool: ("{v}.__class__ is bool", _check_bool),
+    float: ("{v}.__class__ is float", _check_float),
+}
+
+
+class _InlineEncoder:
+    """Builds the source of one encoding expression, inlining scalars and containers.
+
+    The inlined form reports a bad value by field only; the class encoder then re-runs the
+    field through the plain encoders, which name the exact list index or dict key.
+    """
+
+    def __init__(self, namespace: Dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.depth = 0
+
+    def function(self, encode: Encoder) -> str:
+        for name, value in self.namespace.items():
+            if value is encode:
+                return name
+        name = f"e{len(self.namespace)}"
+        self.namespace[name] = encode
+        return name
+
+    def expr(self, tp: Any, var: str) -> str:
+        inner = _optional_inner(tp)
+        if inner is not None:
+            return f"(None if {var} is None else {self.expr(inner, var)})"
+        fast = _SCALAR_FAST.get(tp)
+        if fast is not None:
+            test, check = fast
+            return f"({var} if {test.format(v=var)} else {self.function(check)}({var}))"
+        origin = typing.get_origin(tp)
+        if origin in (list, List):
+            args = typing.get_args(tp)
+            self.depth += 1
+            item = f"x{self.depth}"
+            body = self.expr(args[0], item) if args else f"{self.function(_encode_any)}({item})"
+            self.depth -= 1
+            return f"[{body} for {item} in {var}] if {var}.__class__ is list else {self.function(encoder_for(tp))}({var})"
+        if origin in (dict, Dict):
+            args = typing.get_args(tp)
+            self.depth += 1
+            key, item = f"k{self.depth}", f"x{self.depth}"
+            body = self.expr(args[1], item) if len(args) == 2 else f"{self.function(_encode_any)}({item})"
+            self.depth -= 1
+            return (
+                f"{{{key}: {body} for {key}, {item} in {var}.items()}} "
+                f"if {var}.__class__ is dict and all({key}.__class__ is str for {key} in {var}) "
+                f"else {self.function(encoder_for(tp))}({var})"
+            )
+        return f"{self.function(encoder_for(tp))}({var})"
+
+
 def _compile_class_encoder(cls: type) -> Encoder:
     slot: List[Encoder] = []
     _ENCODERS[cls] = lambda value: slot[0](value)
 
-    namespace: Dict[str, Any] = {"cls": cls, "_Invalid": _Invalid, "_got": _got}
+    infos = json_fields(cls)
+    namespace: Dict[str, Any] = {"cls": cls, "_Invalid": _Invalid, "_got": _got, "_locate": _locate}
+    namespace["plain"] = {info.name: encoder_for(info.type) for info in infos}
+    inline = _InlineEncoder(namespace)
     lines = [
         "def encode(obj):",
-        "    if not isinstance(obj, cls):",
+        "    if obj.__class__ is not cls and not isinstance(obj, cls):",
         f"        raise _Invalid('expected {cls.__name__}, ' + _got(obj))",
         "    out = {}",
         "    field = None",
         "    try:",
         "        pass",
     ]
-    for index, info in enumerate(json_fields(cls)):
-        encode = encoder_for(info.type)
-        name = f"e{index}"
-        namespace[name] = encode
+    for info in infos:
+        expr = inline.expr(info.type, "v")
         lines.append(f"        field = {info.name!r}")
         lines.append(f"        v = obj.{info.name}")
         if info.required and _optional_inner(info.type) is None and info.type is not Any:
             lines.append("        if v is None:")
             lines.append("            raise _Invalid('is required')")
-            lines.append(f"        out[{info.wire!r}] = {name}(v)")
+            lines.append(f"        out[{info.wire!r}] = {expr}")
         elif info.omit_if_none:
             lines.append("        if v is not None:")
-            lines.append(f"            out[{info.wire!r}] = {name}(v)")
+            lines.append(f"            out[{info.wire!r}] = {expr}")
         else:
-            lines.append(f"        out[{info.wire!r}] = None if v is None else {name}(v)")
+            lines.append(f"        out[{info.wire!r}] = None if v is None else {expr}")
     lines += [
         "    except _Invalid as error:",
-        "        error.path.insert(0, '.' + field)",
-        "        raise",
+        "        raise _locate(error, plain.get(field), getattr(obj, field), field) from None",
         "    return out",
     ]
     exec(compile("\n".join(lines) + "\n", f"<encoder {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
     encode = namespace["encode"]
     slot.append(encode)
     return encode
+
+
+def _locate(error: _Invalid, plain: Optional[Encoder], value: Any, field: str) -> _Invalid:
+    """The most precise error for a field: the plain encoders name list indexes and keys."""
+    if plain is not None and value is not None and not error.path:
+        try:
+            plain(value)
+        except _Invalid as precise:
+            error = precise
+    error.path.insert(0, "." + field)
+    return error
 
 
 def encode_value(value: Any, tp: Any, label: str) -> Any:

@@ -1,14 +1,33 @@
-"""Helpers kept under the names the original SDK exported from `sdk.utils`."""
+"""Helpers kept under the names the original SDK exported from `sdk.utils`.
 
-from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
-from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
+Loaded on first access, so importing the SDK does not pay for the codec.
+"""
 
-__all__ = [
-    "BackoffStrategy",
-    "Retries",
-    "RetryConfig",
-    "exclude_if_none",
-    "format_datetime",
-    "get_field_name",
-    "parse_datetime",
-]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
+    from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
+
+_SOURCES = {
+    "BackoffStrategy": "sdk.utils.retries",
+    "Retries": "sdk.utils.retries",
+    "RetryConfig": "sdk.utils.retries",
+    "exclude_if_none": "sdk._runtime.codec",
+    "format_datetime": "sdk._runtime.codec",
+    "get_field_name": "sdk._runtime.codec",
+    "parse_datetime": "sdk._runtime.codec",
+}
+
+__all__ = sorted(_SOURCES)
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'sdk.utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value
+    return value
