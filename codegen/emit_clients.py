@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from codegen.emit_models import HEADER
 from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR
@@ -136,12 +136,12 @@ def _children_lines(node: ClientIR) -> List[str]:
     return lines
 
 
-def _leaf_module(node: ClientIR, root: bool = False) -> List[str]:
+def _leaf_module(node: ClientIR) -> Tuple[List[str], List[str], Set[str]]:
     """Operation table + class body (without the module header) of a client node."""
-    needed: set = set()
+    needed: Set[str] = set()
     shared_errors: Dict[str, str] = {}
     table: List[str] = []
-    error_sets = []
+    error_sets: List[Tuple[str, str]] = []
     for op in node.operations:
         key = ", ".join(_error_spec(e) for e in op.errors)
         if key and key not in shared_errors:
@@ -159,10 +159,10 @@ def _leaf_module(node: ClientIR, root: bool = False) -> List[str]:
     for op in node.operations:
         methods.append("")
         methods.extend(_method(op, needed))
-    return table, methods, needed  # type: ignore[return-value]
+    return table, methods, needed
 
 
-def _imports(needed: set, extra_runtime: List[str], has_ops: bool, third_party: List[str] = ()) -> List[str]:  # type: ignore[assignment]
+def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_party: Sequence[str] = ()) -> List[str]:
     """Import block in isort order: __future__, stdlib typing, third-party, the sdk package."""
     lines = ["from __future__ import annotations", ""]
     typing_names = sorted(n for n in needed if n in ("Any", "Callable", "Dict", "List", "Optional", "Union"))
@@ -187,7 +187,7 @@ def _imports(needed: set, extra_runtime: List[str], has_ops: bool, third_party: 
 
 
 def sub_client_module(node: ClientIR) -> str:
-    table, methods, needed = _leaf_module(node)  # type: ignore[misc]
+    table, methods, needed = _leaf_module(node)
     runtime = ["from sdk._runtime.client import SubClient" + (", SubClientAttribute" if node.children else "")]
     lines = [HEADER]
     lines.extend(docstring(node.description or f"The `{'.'.join(_path(node))}` sub-client.", ""))
@@ -224,6 +224,11 @@ def _tidy(lines: List[str]) -> List[str]:
     return out
 
 
+def _enum_values(spec: Dict[str, Any]) -> List[Any]:
+    values = spec.get("enum") or []
+    return list(values) if isinstance(values, (list, tuple)) else []
+
+
 def servers_module(api: Api) -> str:
     lines = [HEADER, '"""The servers the API description lists, and the environments of Formance Cloud."""', ""]
     lines.append("import enum")
@@ -239,14 +244,14 @@ def servers_module(api: Api) -> str:
                 lines.append(f"class {cls}(str, enum.Enum):")
                 lines.append(f'    """Allowed values of the `{name}` server variable."""')
                 lines.append("")
-                for value in spec["enum"]:  # type: ignore[union-attr]
+                for value in _enum_values(spec):
                     lines.append(f"    {enum_member_name(value)} = {value!r}")
     lines.append("")
     lines.append("")
     lines.append("SERVERS = (")
     for server in api.servers:
         variables = {
-            name: (str(spec.get("default", "")), tuple(str(v) for v in spec.get("enum", []) or []))  # type: ignore[union-attr]
+            name: (str(spec.get("default", "")), tuple(str(v) for v in _enum_values(spec)))
             for name, spec in server.variables.items()
         }
         if variables:
@@ -260,7 +265,7 @@ def servers_module(api: Api) -> str:
 
 def root_module(api: Api) -> str:
     node = api.root
-    table, methods, needed = _leaf_module(node)  # type: ignore[misc]
+    table, methods, needed = _leaf_module(node)
     needed |= {"Optional", "Dict", "Callable", "Union", "shared"}
     variables = sorted({name for server in api.servers for name in server.variables})
     runtime = [
@@ -290,7 +295,9 @@ def root_module(api: Api) -> str:
     lines.append("    def __init__(")
     lines.append("        self,")
     # Annotations as in the original SDK, so signatures compare equal.
-    lines.append("        security: Union[shared.Security, Callable[[], shared.Security]] = None,  # type: ignore[assignment]")
+    lines.append(
+        "        security: Union[shared.Security, Callable[[], shared.Security]] = None,  # type: ignore[assignment]"
+    )
     for name in variables:
         annotation = "ServerEnvironment" if name == "environment" else "str"
         lines.append(f"        {name}: {annotation} = None,  # type: ignore[assignment]")

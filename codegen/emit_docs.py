@@ -46,7 +46,9 @@ def _operation_section(api: Api, maker: ExampleMaker, path: List[str], op: Opera
     if op.description:
         lines.append(op.description.strip())
         lines.append("")
-    lines.append(f"`{op.http_method} {op.path}` (operation `{op.operation_id}`, scopes: {', '.join(op.scopes) or 'none'})")
+    lines.append(
+        f"`{op.http_method} {op.path}` (operation `{op.operation_id}`, scopes: {', '.join(op.scopes) or 'none'})"
+    )
     lines.append("")
     lines.append("### Example")
     lines.append("")

@@ -149,8 +149,11 @@ def model_module(package: str, module: str, models: List[ModelIR], discriminator
     runtime = []
     needs_model = any(m.kind != "enum" for m in models)
     if needs_model:
-        names = sorted(helpers | {"Model"} | ({"MaskedSecrets"} if any(
-            "security" in (f.location or {}) for m in models for f in m.fields) else set()))
+        names = sorted(
+            helpers
+            | {"Model"}
+            | ({"MaskedSecrets"} if any("security" in (f.location or {}) for m in models for f in m.fields) else set())
+        )
         runtime.append(f"from sdk._runtime.models import {', '.join(names)}")
     if any(m.kind == "exception-dataclass" for m in models):
         runtime.append("from sdk._runtime.errors import APIError")
@@ -175,7 +178,11 @@ def _tidy(lines: List[str]) -> List[str]:
 def package_init(package: str, models: List[ModelIR]) -> str:
     exports = sorted((m.name, m.module) for m in models)
     lines = [HEADER]
-    lines.extend(docstring(PACKAGE_DOCS[package] + "\n\nClasses are imported on first access, so importing the package is cheap.", ""))
+    lines.extend(
+        docstring(
+            PACKAGE_DOCS[package] + "\n\nClasses are imported on first access, so importing the package is cheap.", ""
+        )
+    )
     lines.append("")
     lines.append("from typing import TYPE_CHECKING")
     lines.append("")

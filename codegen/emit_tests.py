@@ -78,15 +78,18 @@ def _operation_test(api: Api, maker: ExampleMaker, node_path: List[str], op: Ope
     if spec is not None and spec.field and spec.type is not None and spec.content_type == "application/json":
         body_example = maker.value(spec.type, spec.field).wire
         lines.append(f"    payload = {_py(body_example, 4)}")
-        lines.append(f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, json=payload, status={status})")
+        lines.append(
+            f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, json=payload, status={status})"
+        )
     elif spec is not None and spec.content_type == "application/octet-stream":
         lines.append(
-            f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, body=b'{{\"id\":1}}\\n', status={status},"
-            " content_type='application/octet-stream')"
+            f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r},"
+            f" body=b'{{\"id\":1}}\\n', status={status}, content_type='application/octet-stream')"
         )
     elif op.response_headers:
         lines.append(
-            f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, status={status}, headers={{'Count': '42'}})"
+            f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, status={status},"
+            " headers={'Count': '42'})"
         )
     else:
         lines.append(f"    responses.add({op.http_method!r}, BASE_URL + {facts['path']!r}, status={status})")
@@ -120,7 +123,9 @@ def _operation_test(api: Api, maker: ExampleMaker, node_path: List[str], op: Ope
     return lines
 
 
-def _error_test(api: Api, maker: ExampleMaker, node_path: List[str], op: OperationIR, facts: Dict[str, Any], source: Any) -> List[str]:
+def _error_test(
+    api: Api, maker: ExampleMaker, node_path: List[str], op: OperationIR, facts: Dict[str, Any], source: Any
+) -> List[str]:
     json_errors = [e for e in op.errors if e.content_type == "application/json"]
     if not json_errors:
         return []

@@ -161,7 +161,10 @@ def request_example(maker: ExampleMaker, api: Api, op: Any) -> Tuple[Optional[st
     args = []
     for field in model.fields:
         location = field.location or {}
-        example = maker.value(field.type, (next(iter(location.values())).get("field_name") if location and "request" not in location else field.name) or field.name)  # type: ignore[union-attr]
+        hint = field.name
+        if location and "request" not in location:
+            hint = str(next(iter(location.values())).get("field_name") or field.name)
+        example = maker.value(field.type, hint)
         args.append(f"{field.name}={example.source}")
         if "path_param" in location:
             name = location["path_param"]["field_name"]

@@ -82,7 +82,7 @@ def write(files: Dict[str, str], out: Path, prune: bool) -> None:
             target.write_text(text, encoding="utf-8")
 
 
-def main(argv: "list[str] | None" = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="write into this folder instead of the repository")
     parser.add_argument("--check", action="store_true", help="fail if the committed output is not up to date")

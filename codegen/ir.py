@@ -33,11 +33,11 @@ class TypeRef:
     """
 
     kind: str
-    item: Optional["TypeRef"] = None
+    item: Optional[TypeRef] = None
     ref: Optional[str] = None
-    options: List["TypeRef"] = field(default_factory=list)
+    options: List[TypeRef] = field(default_factory=list)
     #: For "union": the property that names the branch, and wire value -> branch qualname.
-    discriminator: Optional["Discriminator"] = None
+    discriminator: Optional[Discriminator] = None
     #: Wire format from the spec ("bigint", "int64", "date-time", "uuid", "binary", ...).
     fmt: Optional[str] = None
 
@@ -167,7 +167,7 @@ class ClientIR:
     module: str  # module name for the generated class, e.g. "ledger_v2" ("sdk" for root)
     description: str = ""
     operations: List[OperationIR] = field(default_factory=list)
-    children: List["ClientIR"] = field(default_factory=list)
+    children: List[ClientIR] = field(default_factory=list)
 
 
 @dataclass

@@ -883,7 +883,11 @@ class _Builder:
         found = []
         for media, schema in contents:
             if _is_json(media) and "$ref" in schema:
-                found.append(ErrorIR(status="default", content_type=media, error_class=self.error_names[_ref_name(schema["$ref"])]))
+                found.append(
+                    ErrorIR(
+                        status="default", content_type=media, error_class=self.error_names[_ref_name(schema["$ref"])]
+                    )
+                )
         return found
 
     @staticmethod

@@ -232,7 +232,9 @@ class ClientCore:
         if policy is not None and policy.retry_non_idempotent:
             safe_to_repeat = True
         effective_timeout = timeout if timeout is not None else self.timeout
-        response = self._send(op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout)
+        response = self._send(
+            op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout
+        )
         return self._read(op, plan, response)
 
     def _send(
@@ -275,7 +277,11 @@ class ClientCore:
                 error = self._connection_error(exc, op.http_method, log_url)
                 logger.debug(
                     "%s %s failed: %s (attempt %d, %.1f ms)",
-                    op.http_method, log_url, type(error).__name__, attempt, (time.monotonic() - started) * 1000,
+                    op.http_method,
+                    log_url,
+                    type(error).__name__,
+                    attempt,
+                    (time.monotonic() - started) * 1000,
                 )
                 if (
                     backoff is not None
@@ -291,7 +297,11 @@ class ClientCore:
                 raise error from None
             logger.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
-                op.http_method, log_url, response.status_code, attempt, (time.monotonic() - started) * 1000,
+                op.http_method,
+                log_url,
+                response.status_code,
+                attempt,
+                (time.monotonic() - started) * 1000,
             )
             if response.status_code == 401 and auth is not None and not replayed_after_401:
                 # The token was revoked or expired early: drop it, fetch a new one, replay once.
@@ -368,7 +378,10 @@ class ClientCore:
             return plan.response_decoders[spec.field](data)  # type: ignore[index]
         except (DecodeError, TypeError, AttributeError, ValueError) as exc:
             raise ResponseValidationError(
-                f"response body does not match the API description ({exc})", response.status_code, response.text, response
+                f"response body does not match the API description ({exc})",
+                response.status_code,
+                response.text,
+                response,
             ) from None
 
     def _raise_error(self, op: Operation, plan: _Plan, response: requests.Response, content_type: str) -> None:

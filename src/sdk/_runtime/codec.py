@@ -252,7 +252,7 @@ def _decode_union(branches: Tuple[Any, ...]) -> Decoder:
 
     def by_discriminator(value: Any) -> Any:
         if isinstance(value, dict):
-            chosen = by_value.get(value.get(prop))
+            chosen = by_value.get(str(value.get(prop)))
             if chosen is not None:
                 return chosen(value)
         return best(value)
@@ -584,8 +584,14 @@ def _build_encoder(tp: Any) -> Encoder:
         return lambda value: None if value is None else encode_inner(value)
     if tp is Any or tp is object:
         return _encode_any
-    simple = {str: _check_str, int: _check_int, float: _check_float, bool: _check_bool,
-              _dt.datetime: _encode_datetime, _dt.date: _encode_date}
+    simple = {
+        str: _check_str,
+        int: _check_int,
+        float: _check_float,
+        bool: _check_bool,
+        _dt.datetime: _encode_datetime,
+        _dt.date: _encode_date,
+    }
     if tp in simple:
         return simple[tp]
     origin = typing.get_origin(tp)
@@ -652,7 +658,9 @@ class _InlineEncoder:
             item = f"x{self.depth}"
             body = self.expr(args[0], item) if args else f"{self.function(_encode_any)}({item})"
             self.depth -= 1
-            return f"[{body} for {item} in {var}] if {var}.__class__ is list else {self.function(encoder_for(tp))}({var})"
+            return (
+                f"[{body} for {item} in {var}] if {var}.__class__ is list else {self.function(encoder_for(tp))}({var})"
+            )
         if origin in (dict, Dict):
             args = typing.get_args(tp)
             self.depth += 1
@@ -757,7 +765,7 @@ def reference_decode(tp: Any, value: Any) -> Any:
             return value
     if _is_model(tp) and isinstance(value, dict):
         hints = field_types(tp)
-        kwargs = {}
+        kwargs: Dict[str, Any] = {}
         for item in dataclasses.fields(tp):
             if not item.init:
                 continue

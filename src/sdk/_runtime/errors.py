@@ -78,7 +78,7 @@ class APIError(FormanceError):
     # Plain class attributes, not annotations: subclasses are dataclasses and must not see
     # these as fields.
     status_code = -1
-    raw_response: "Optional[requests.Response]" = None  # type: ignore[assignment]
+    raw_response: Optional[requests.Response] = None  # type: ignore[assignment]
 
     @property
     def headers(self) -> Mapping[str, str]:

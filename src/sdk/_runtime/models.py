@@ -49,7 +49,9 @@ def query_param(name: str, *, default: Any = dataclasses.MISSING, style: str = "
 
 
 def header(name: str, *, default: Any = dataclasses.MISSING, style: str = "simple", explode: bool = False) -> Any:
-    return dataclasses.field(default=default, metadata={"header": {"field_name": name, "style": style, "explode": explode}})
+    return dataclasses.field(
+        default=default, metadata={"header": {"field_name": name, "style": style, "explode": explode}}
+    )
 
 
 def body(media_type: str, *, default: Any = dataclasses.MISSING) -> Any:

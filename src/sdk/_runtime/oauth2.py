@@ -116,9 +116,13 @@ class TokenCache:
                 allow_redirects=False,
             )
         except requests.Timeout as exc:
-            raise APITimeoutError(f"token request timed out ({type(exc).__name__})", method="POST", url=token_url) from None
+            raise APITimeoutError(
+                f"token request timed out ({type(exc).__name__})", method="POST", url=token_url
+            ) from None
         except requests.RequestException as exc:
-            raise APIConnectionError(f"token request failed ({type(exc).__name__})", method="POST", url=token_url) from None
+            raise APIConnectionError(
+                f"token request failed ({type(exc).__name__})", method="POST", url=token_url
+            ) from None
         text = response.text
         if response.status_code != 200:
             raise TokenError(

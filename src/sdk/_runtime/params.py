@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import typing
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
@@ -58,7 +57,7 @@ def _query_pairs(param: _Param, value: Any) -> List[Tuple[str, str]]:
     """Serialize one query parameter (form or deepObject style) as (key, text) pairs."""
     if isinstance(value, dict):
         if param.style == "deepObject":
-            pairs = []
+            pairs: List[Tuple[str, str]] = []
             for key, item in value.items():
                 items = item if isinstance(item, list) else [item]
                 pairs.extend((f"{param.wire}[{key}]", text_of(x)) for x in items if x is not None)
@@ -174,7 +173,9 @@ class RequestPlan:
                 for f in dataclasses.fields(self.request_cls)
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             ]
-            raise RequestValidationError("request", f"is required (fields {', '.join(missing)} have no default)") from None
+            raise RequestValidationError(
+                "request", f"is required (fields {', '.join(missing)} have no default)"
+            ) from None
 
     def _body(self, request: Any) -> Any:
         if self.body_media_type is None:
@@ -197,8 +198,11 @@ class RequestPlan:
                 raise RequestValidationError(label, f"is not JSON-serializable: {exc}") from None
         if isinstance(value, str):
             return value.encode("utf-8")
-        if _optional_inner(self.body_type) is str and not isinstance(value, (bytes, bytearray, memoryview)) and not hasattr(
-            value, "read"
-        ) and not hasattr(value, "__iter__"):
+        if (
+            _optional_inner(self.body_type) is str
+            and not isinstance(value, (bytes, bytearray, memoryview))
+            and not hasattr(value, "read")
+            and not hasattr(value, "__iter__")
+        ):
             raise RequestValidationError(label, f"expected str, bytes or a binary file, got {type(value).__name__}")
         return value  # bytes, a file object or an iterator of chunks: streamed as given

@@ -46,7 +46,7 @@ class Backoff:
     def next_delay(self, retry_after: Optional[float] = None) -> Optional[float]:
         """Seconds to wait before the next attempt, or None when the budget is spent."""
         s = self.strategy
-        base = min(s.max_interval, s.initial_interval * (s.exponent ** self.attempt)) / 1000.0
+        base = min(s.max_interval, s.initial_interval * (s.exponent**self.attempt)) / 1000.0
         # Equal jitter: at least half the exponential wait, so herds spread without collapsing.
         delay = base / 2 + random.uniform(0, base / 2)
         if retry_after is not None:

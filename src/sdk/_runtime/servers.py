@@ -32,19 +32,20 @@ def select_server_url(
     """The base URL: `server_url` if given (with `url_params` filled in), else a listed server."""
     if server_url:
         url = server_url
-        for name, value in (url_params or {}).items():
-            url = url.replace("{" + name + "}", _text(value))
+        for name, param in (url_params or {}).items():
+            url = url.replace("{" + name + "}", _text(param))
         return url.rstrip("/")
     index = 0 if server_idx is None else server_idx
     if not 0 <= index < len(servers):
         raise RequestValidationError("server_idx", f"must be between 0 and {len(servers) - 1}, got {index}")
     server = servers[index]
     values: Dict[str, str] = {name: default for name, (default, _) in server.variables.items()}
-    for name, value in {**variables, **(url_params or {})}.items():
-        if value is None or name not in server.variables:
+    requested: Dict[str, object] = {**variables, **(url_params or {})}
+    for name, wanted in requested.items():
+        if wanted is None or name not in server.variables:
             continue
         allowed = server.variables[name][1]
-        text = _text(value)
+        text = _text(wanted)
         if allowed and text not in allowed:
             raise RequestValidationError(name, f"{text!r} is not allowed; expected one of {', '.join(allowed)}")
         values[name] = text

@@ -19,7 +19,15 @@ _SOURCES = {
     "parse_datetime": "sdk._runtime.codec",
 }
 
-__all__ = sorted(_SOURCES)
+__all__ = [
+    "BackoffStrategy",
+    "Retries",
+    "RetryConfig",
+    "exclude_if_none",
+    "format_datetime",
+    "get_field_name",
+    "parse_datetime",
+]
 
 
 def __getattr__(name: str) -> Any:
