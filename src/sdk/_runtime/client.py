@@ -152,8 +152,8 @@ class ClientCore:
         self.session = session if session is not None else requests.Session()
         self.retry_config = retry_config
         self.timeout = timeout if timeout is not None else defaults.TIMEOUT
-        self.tokens = TokenCache()
         self.user_agent = user_agent
+        self.tokens = TokenCache(self._user_agent_headers())
         self._lock = threading.Lock()
 
     # --- request pieces ------------------------------------------------------------------------

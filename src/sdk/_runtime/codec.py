@@ -170,80 +170,128 @@ def _discriminator(branches: Tuple[Any, ...]) -> Optional[Tuple[str, Dict[str, A
 
 # --- best-match scoring for unions without a discriminator ---------------------------------------
 
-_NO_MATCH = -1_000_000
+#: How well data fits a type, summed over the whole value: (known properties, unknown
+#: properties, declared properties the data lacks). None means it cannot fit at all.
+Fit = Tuple[int, int, int]
+_EMPTY_FIT: Fit = (0, 0, 0)
 
 
-def match_score(tp: Any, value: Any) -> int:
-    """How well `value` fits `tp`: _NO_MATCH when it cannot, higher for a closer fit."""
+def _add(a: Fit, b: Fit) -> Fit:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def fit(tp: Any, value: Any) -> Optional[Fit]:
+    """How `value` fits `tp` (see Fit); None when it cannot (wrong type, required key missing)."""
     if value is None:
-        return 0 if (tp is Any or _optional_inner(tp) is not None or tp is _NONE_TYPE) else _NO_MATCH
+        return _EMPTY_FIT if (tp is Any or _optional_inner(tp) is not None or tp is _NONE_TYPE) else None
     inner = _optional_inner(tp)
     if inner is not None:
         tp = inner
-    if tp is Any:
-        return 0
+    if tp is Any or tp is object:
+        return _EMPTY_FIT
     origin = typing.get_origin(tp)
     if origin is typing.Union:
-        return max(match_score(arg, value) for arg in typing.get_args(tp))
+        ranked = [(rank(arg, value), arg) for arg in typing.get_args(tp)]
+        fitting = [(key, arg) for key, arg in ranked if key is not None]
+        if not fitting:
+            return None
+        best = max(fitting, key=lambda pair: pair[0])[1]
+        return fit(best, value)
     if origin in (list, List):
         if not isinstance(value, list):
-            return _NO_MATCH
+            return None
         (item,) = typing.get_args(tp) or (Any,)
-        return sum(min(match_score(item, x), 1) if match_score(item, x) > _NO_MATCH else _NO_MATCH for x in value[:20])
+        total = _EMPTY_FIT
+        for element in value[:20]:
+            found = fit(item, element)
+            if found is None:
+                return None
+            total = _add(total, found)
+        return total
     if origin in (dict, Dict):
         if not isinstance(value, dict):
-            return _NO_MATCH
+            return None
         args = typing.get_args(tp)
-        val_tp = args[1] if len(args) == 2 else Any
-        scores = [match_score(val_tp, x) for x in list(value.values())[:20]]
-        return _NO_MATCH if any(s <= _NO_MATCH for s in scores) else 0
+        item = args[1] if len(args) == 2 else Any
+        total = _EMPTY_FIT
+        for element in list(value.values())[:20]:
+            found = fit(item, element)
+            if found is None:
+                return None
+            total = _add(total, found)
+        return total
     if _is_model(tp):
         if not isinstance(value, dict):
-            return _NO_MATCH
-        score = 0
+            return None
+        total = _EMPTY_FIT
         known = set()
         for info in json_fields(tp):
             known.add(info.wire)
             if info.wire in value:
-                sub = match_score(info.type, value[info.wire])
-                if sub <= _NO_MATCH:
-                    return _NO_MATCH
-                score += 2 + min(sub, 10)
+                found = fit(info.type, value[info.wire])
+                if found is None:
+                    return None
+                total = _add(total, (1 + found[0], found[1], found[2]))
             elif info.required:
-                return _NO_MATCH
-        score -= 3 * sum(1 for key in value if key not in known)
-        return score
+                return None
+            else:
+                total = _add(total, (0, 0, 1))
+        return _add(total, (0, sum(1 for key in value if key not in known), 0))
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return 2 if value in tp._value2member_map_ else 0
+        return (1, 0, 0) if value in tp._value2member_map_ else _EMPTY_FIT
     if tp is bool:
-        return 1 if isinstance(value, bool) else _NO_MATCH
+        return _EMPTY_FIT if isinstance(value, bool) else None
     if tp is int:
-        return 1 if isinstance(value, int) and not isinstance(value, bool) else _NO_MATCH
+        return _EMPTY_FIT if isinstance(value, int) and not isinstance(value, bool) else None
     if tp is float:
-        return 1 if isinstance(value, (int, float)) and not isinstance(value, bool) else _NO_MATCH
+        return _EMPTY_FIT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if tp is str:
-        return 1 if isinstance(value, str) else _NO_MATCH
+        return _EMPTY_FIT if isinstance(value, str) else None
     if tp in (_dt.datetime, _dt.date):
         if not isinstance(value, str):
-            return _NO_MATCH
+            return None
         try:
             parse_datetime(value) if tp is _dt.datetime else parse_date(value)
         except (ValueError, OverflowError):
-            return _NO_MATCH
-        return 1
-    return 0
+            return None
+        return _EMPTY_FIT
+    return _EMPTY_FIT
+
+
+def rank(tp: Any, value: Any) -> Optional[Tuple[int, int, int]]:
+    """Sort key of a union branch for `value` (higher is better); None when it cannot fit.
+
+    First the branch's own top-level properties (known minus unknown): a branch that names the
+    object's keys beats one that merely tolerates them, however deep the data goes. Then the
+    same over the whole value, then the tighter fit (fewer declared properties missing), so
+    Wise {apiKey, name} wins over Stripe {apiKey, name, pageSize?} for Wise's data.
+    """
+    found = fit(tp, value)
+    if found is None:
+        return None
+    top = 0
+    inner = _optional_inner(tp)
+    model = inner if inner is not None else tp
+    if _is_model(model) and isinstance(value, dict):
+        wires = {info.wire for info in json_fields(model)}
+        top = sum(1 if key in wires else -1 for key in value)
+    return (top, found[0] - found[1], -found[2])
 
 
 def _decode_union(branches: Tuple[Any, ...]) -> Decoder:
     disc = _discriminator(branches)
-    decoders = [(b, decoder_for(b)) for b in branches]
+    decoders = [decoder_for(b) for b in branches]
 
     def best(value: Any) -> Any:
-        scored = [(match_score(b, value), -i, i) for i, b in enumerate(branches)]
-        score, _, index = max(scored)
-        if score <= _NO_MATCH:
+        chosen = None
+        chosen_key = None
+        for index, branch in enumerate(branches):
+            key = rank(branch, value)
+            if key is not None and (chosen_key is None or key > chosen_key):
+                chosen, chosen_key = index, key  # ties keep the earlier branch
+        if chosen is None:
             return value  # nothing fits: keep the data rather than guess
-        return decoders[index][1](value)
+        return decoders[chosen](value)
 
     if disc is None:
         return best
@@ -358,14 +406,17 @@ class _Inline:
             item = f"x{self.depth}"
             body = self.expr(args[0], item) if args else None
             self.depth -= 1
-            return None if body is None else f"[{body} for {item} in {var}]"
+            # Data of the wrong shape is kept as given (like reference_decode), never iterated.
+            return None if body is None else f"([{body} for {item} in {var}] if {var}.__class__ is list else {var})"
         if origin in (dict, Dict):
             args = typing.get_args(tp)
             self.depth += 1
             key, item = f"k{self.depth}", f"x{self.depth}"
             body = self.expr(args[1], item) if len(args) == 2 else None
             self.depth -= 1
-            return None if body is None else f"{{{key}: {body} for {key}, {item} in {var}.items()}}"
+            if body is None:
+                return None
+            return f"({{{key}: {body} for {key}, {item} in {var}.items()}} if {var}.__class__ is dict else {var})"
         decode = decoder_for(tp)
         if decode is _identity:
             return None
@@ -718,7 +769,7 @@ def _compile_class_encoder(cls: type) -> Encoder:
 
 def _locate(error: _Invalid, plain: Optional[Encoder], value: Any, field: str) -> _Invalid:
     """The most precise error for a field: the plain encoders name list indexes and keys."""
-    if plain is not None and value is not None and not error.path:
+    if plain is not None and value is not None:
         try:
             plain(value)
         except _Invalid as precise:

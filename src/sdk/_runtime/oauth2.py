@@ -38,7 +38,9 @@ class _Token:
 
 
 class TokenCache:
-    def __init__(self) -> None:
+    def __init__(self, headers: Optional[Dict[str, str]] = None) -> None:
+        #: Sent with every token request (the SDK's User-Agent).
+        self.headers = dict(headers or {})
         self._tokens: Dict[TokenKey, _Token] = {}
         self._locks: Dict[TokenKey, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -111,7 +113,7 @@ class TokenCache:
             response = session.post(
                 token_url,
                 data=form,
-                headers={"Accept": "application/json", "Authorization": None},  # type: ignore[dict-item]
+                headers={**self.headers, "Accept": "application/json", "Authorization": None},  # type: ignore[dict-item]
                 timeout=timeout,
                 allow_redirects=False,
             )

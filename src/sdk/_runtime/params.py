@@ -57,11 +57,7 @@ def _query_pairs(param: _Param, value: Any) -> List[Tuple[str, str]]:
     """Serialize one query parameter (form or deepObject style) as (key, text) pairs."""
     if isinstance(value, dict):
         if param.style == "deepObject":
-            pairs: List[Tuple[str, str]] = []
-            for key, item in value.items():
-                items = item if isinstance(item, list) else [item]
-                pairs.extend((f"{param.wire}[{key}]", text_of(x)) for x in items if x is not None)
-            return pairs
+            return _deep_object_pairs(param.wire, value)
         if param.explode:
             return [(str(key), text_of(item)) for key, item in value.items() if item is not None]
         flat = ",".join(f"{key},{text_of(item)}" for key, item in value.items() if item is not None)
@@ -71,6 +67,19 @@ def _query_pairs(param: _Param, value: Any) -> List[Tuple[str, str]]:
             return [(param.wire, text_of(x)) for x in value if x is not None]
         return [(param.wire, ",".join(text_of(x) for x in value if x is not None))]
     return [(param.wire, text_of(value))]
+
+
+def _deep_object_pairs(prefix: str, value: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """`metadata={"a": {"b": "c"}}` -> `metadata[a][b]=c`; lists repeat the key."""
+    pairs: List[Tuple[str, str]] = []
+    for key, item in value.items():
+        name = f"{prefix}[{key}]"
+        if isinstance(item, dict):
+            pairs.extend(_deep_object_pairs(name, item))
+            continue
+        items = item if isinstance(item, list) else [item]
+        pairs.extend((name, text_of(x)) for x in items if x is not None)
+    return pairs
 
 
 def _header_text(value: Any) -> str:
