@@ -76,6 +76,8 @@ def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> Li
         lines.append("    deprecated=True,")
     if op.response_headers:
         lines.append("    response_headers=True,")
+    if op.branch_hint:
+        lines.append(f"    branch_hint={op.branch_hint!r},")
     lines.append(")")
     return lines
 

@@ -156,6 +156,9 @@ class OperationIR:
     security_required: bool = True
     #: Header name when the operation accepts an idempotency key ("Idempotency-Key").
     idempotency_header: Optional[str] = None
+    #: Request attribute whose value names the branch of an ambiguous response union
+    #: (gen.yaml `decoding.branch_hints`).
+    branch_hint: Optional[str] = None
 
 
 @dataclass

@@ -722,7 +722,18 @@ class _Builder:
         op.idempotency_header = next(
             (p["name"] for p in params if p["in"] == "header" and p["name"].lower() == IDEMPOTENCY_HEADER), None
         )
+        op.branch_hint = self._branch_hint(op, params)
         return op
+
+    def _branch_hint(self, op: OperationIR, params: list[Mapping[str, Any]]) -> str | None:
+        """The request attribute gen.yaml names to settle an ambiguous response union."""
+        hints = (self.config.get("decoding", {}) or {}).get("branch_hints", {}) or {}
+        param_name = hints.get(op.operation_id)
+        if param_name is None:
+            return None
+        if not any(p["name"] == param_name for p in params):
+            raise ValueError(f"gen.yaml decoding.branch_hints: {op.operation_id} has no parameter {param_name!r}")
+        return naming.attribute_name(param_name)
 
     def _client_path(self, operation: Mapping[str, Any]) -> list[str]:
         tag = self._tag_of(operation)

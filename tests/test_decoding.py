@@ -13,7 +13,7 @@ import responses
 import sdk
 from sdk.models import operations, shared
 
-from .conftest import json_body, only_request
+from .conftest import BASE_URL, json_body, only_request
 
 ANY_URL = re.compile(r"http://127\.0\.0\.1:8080/.*")
 BIG = 2**70  # 1180591620717411303424: far beyond a float's 53-bit mantissa
@@ -237,10 +237,7 @@ CONNECTOR_CONFIGS = {
         "name": "generic", "apiKey": "gk", "endpoint": "https://psp.example.com", "pollingPeriod": "120s"}),
 }
 
-_CONFIG_BUGS = {
-    shared.Connector.MONEYCORP: "BUG: MoneycorpConfig and MangoPayConfig have identical properties, so the data "
-                                "alone cannot choose; the `connector` path parameter of the call is not used",
-}
+_CONFIG_BUGS: dict = {}  # none left: identical shapes are settled by the `connector` parameter
 
 
 @pytest.mark.parametrize(
@@ -292,10 +289,7 @@ TASKS = {
     shared.Connector.MONEYCORP: (shared.TaskMoneycorp, {"name": "fetch_transactions", "key": "fetch-transactions",
                                                         "accountID": "A1B2"}),
 }
-_TASK_BUGS = {
-    shared.Connector.MONEYCORP: "BUG: TaskMoneycorp and TaskModulr have identical shapes; the `connector` path "
-                                "parameter of the call is not used",
-}
+_TASK_BUGS: dict = {}  # none left: identical shapes are settled by the `connector` parameter
 
 
 @pytest.mark.parametrize(
@@ -379,3 +373,14 @@ def test_stage_send_nested_objects_are_decoded(rsps: responses.RequestsMock, cli
     assert stage.amount.amount == 1500
     assert stage.source.wallet.balance == "main"
     assert stage.destination.account.ledger == "main"
+
+
+def test_branch_hint_only_breaks_ties(rsps: responses.RequestsMock, client: sdk.SDK) -> None:
+    """The `connector` parameter settles identical shapes, but never overrides the data itself."""
+    stripe_only = {"data": {"name": "acct", "apiKey": "sk_test", "pollingPeriod": "30s", "pageSize": 50}}
+    rsps.get(BASE_URL + "/api/payments/connectors/MONEYCORP/c1/config", json=stripe_only)
+    res = client.payments.v1.read_connector_config_v1(
+        request=operations.ReadConnectorConfigV1Request(connector=shared.Connector.MONEYCORP, connector_id="c1")
+    )
+    # Moneycorp requires clientID, so the data can only be a Stripe config: the hint must not win.
+    assert type(res.connector_config_response.data).__name__ == "StripeConfig"

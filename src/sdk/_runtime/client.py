@@ -235,7 +235,16 @@ class ClientCore:
         response = self._send(
             op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout
         )
-        return self._read(op, plan, response)
+        if op.branch_hint is None:
+            return self._read(op, plan, response)
+        from .codec import branch_hint
+
+        hint = getattr(request, op.branch_hint, None)
+        token = branch_hint.set(str(getattr(hint, "value", hint)) if hint is not None else None)
+        try:
+            return self._read(op, plan, response)
+        finally:
+            branch_hint.reset(token)
 
     def _send(
         self,
@@ -395,7 +404,7 @@ class ClientCore:
                 data = json.loads(text)
             except ValueError:
                 data = None
-            if isinstance(data, dict):
+            if isinstance(data, dict) and _has_known_property(plan.error_class(spec), data):
                 cls = plan.error_class(spec)
                 try:
                     error = decoder_for(cls)(data)
@@ -428,6 +437,17 @@ def _find_error(specs: Tuple[ErrorSpec, ...], status: int) -> Optional[ErrorSpec
         if spec.status == "default":
             return spec
     return None
+
+
+def _has_known_property(error_cls: Any, data: Dict[str, Any]) -> bool:
+    """Whether a JSON error body is the documented error at all.
+
+    A gateway's `{"error": "invalid_token"}` would otherwise become a typed error with every
+    field None; as an SDKError it keeps the server's message in `body`.
+    """
+    from .codec import json_fields
+
+    return any(info.wire in data for info in json_fields(error_cls))
 
 
 def _header_lists(response: requests.Response) -> Dict[str, List[str]]:

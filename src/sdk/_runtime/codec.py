@@ -18,6 +18,7 @@ Rules (both paths):
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as _dt
 import enum
@@ -278,19 +279,39 @@ def rank(tp: Any, value: Any) -> Optional[Tuple[int, int, int]]:
     return (top, found[0] - found[1], -found[2])
 
 
+#: A word from the request that names the expected branch (e.g. the `connector` path parameter
+#: "MONEYCORP"), set by the pipeline while it decodes a response. It only breaks ties: two
+#: connector configs with identical properties cannot be told apart from the data alone.
+branch_hint: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("sdk_branch_hint", default=None)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def _decode_union(branches: Tuple[Any, ...]) -> Decoder:
     disc = _discriminator(branches)
     decoders = [decoder_for(b) for b in branches]
+    names = [_letters(getattr(b, "__name__", "")) for b in branches]
 
     def best(value: Any) -> Any:
-        chosen = None
-        chosen_key = None
+        best_key = None
+        tied: List[int] = []
         for index, branch in enumerate(branches):
             key = rank(branch, value)
-            if key is not None and (chosen_key is None or key > chosen_key):
-                chosen, chosen_key = index, key  # ties keep the earlier branch
-        if chosen is None:
+            if key is None:
+                continue
+            if best_key is None or key > best_key:
+                best_key, tied = key, [index]
+            elif key == best_key:
+                tied.append(index)
+        if not tied:
             return value  # nothing fits: keep the data rather than guess
+        chosen = tied[0]  # ties keep the earlier branch...
+        hint = branch_hint.get()
+        if len(tied) > 1 and hint:
+            wanted = _letters(hint)
+            chosen = next((i for i in tied if wanted and wanted in names[i]), chosen)  # ...unless the request names one
         return decoders[chosen](value)
 
     if disc is None:

@@ -57,6 +57,7 @@ class Operation:
         "idempotency_header",
         "deprecated",
         "response_headers",
+        "branch_hint",
         "_plan",
     )
 
@@ -79,6 +80,7 @@ class Operation:
         idempotency_header: Optional[str] = None,
         deprecated: bool = False,
         response_headers: bool = False,
+        branch_hint: Optional[str] = None,
     ) -> None:
         self.operation_id = operation_id
         self.http_method = http_method
@@ -97,6 +99,8 @@ class Operation:
         self.idempotency_header = idempotency_header
         self.deprecated = deprecated
         self.response_headers = response_headers
+        #: Request attribute whose value names the branch of an ambiguous response union.
+        self.branch_hint = branch_hint
         self._plan: Any = None  # compiled by the pipeline on first call
 
     def __repr__(self) -> str:

@@ -151,6 +151,7 @@ GET_CONNECTOR_TASK = Operation(
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
     deprecated=True,
+    branch_hint='connector',
 )
 
 GET_CONNECTOR_TASK_V1 = Operation(
@@ -160,6 +161,7 @@ GET_CONNECTOR_TASK_V1 = Operation(
     responses=(R('200', 'application/json', 'task_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    branch_hint='connector',
 )
 
 GET_PAYMENT = Operation(
@@ -243,6 +245,7 @@ LIST_CONNECTOR_TASKS = Operation(
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
     deprecated=True,
+    branch_hint='connector',
 )
 
 LIST_CONNECTOR_TASKS_V1 = Operation(
@@ -252,6 +255,7 @@ LIST_CONNECTOR_TASKS_V1 = Operation(
     responses=(R('200', 'application/json', 'tasks_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    branch_hint='connector',
 )
 
 LIST_PAYMENTS = Operation(
@@ -317,6 +321,7 @@ READ_CONNECTOR_CONFIG = Operation(
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
     deprecated=True,
+    branch_hint='connector',
 )
 
 READ_CONNECTOR_CONFIG_V1 = Operation(
@@ -326,6 +331,7 @@ READ_CONNECTOR_CONFIG_V1 = Operation(
     responses=(R('200', 'application/json', 'connector_config_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    branch_hint='connector',
 )
 
 REMOVE_ACCOUNT_FROM_POOL = Operation(
