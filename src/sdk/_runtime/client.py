@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
-from . import defaults
+from . import defaults, gcpause
 from .errors import (
     APIConnectionError,
     APIError,
@@ -365,8 +365,6 @@ class ClientCore:
         return plan.response_cls(**fields)
 
     def _decode_body(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content_type: str) -> Any:
-        from .codec import DecodeError
-
         content = response.content
         if not content or not content.strip():
             return None
@@ -377,6 +375,14 @@ class ClientCore:
                 response.text,
                 response,
             )
+        if len(content) < gcpause.LARGE_BODY_BYTES:
+            return self._decode_json(plan, spec, response, content)
+        with gcpause.paused():
+            return self._decode_json(plan, spec, response, content)
+
+    def _decode_json(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content: bytes) -> Any:
+        from .codec import DecodeError
+
         try:
             data = json.loads(content)
         except ValueError as exc:

@@ -8,6 +8,7 @@ import enum
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
+from . import gcpause
 from .codec import _optional_inner, dumps, encode_value, field_types, format_datetime
 from .errors import RequestValidationError
 
@@ -186,6 +187,13 @@ class RequestPlan:
                 "request", f"is required (fields {', '.join(missing)} have no default)"
             ) from None
 
+    def _json_bytes(self, value: Any, label: str) -> bytes:
+        data = encode_value(value, self.body_type, label)
+        try:
+            return dumps(data).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise RequestValidationError(label, f"is not JSON-serializable: {exc}") from None
+
     def _body(self, request: Any) -> Any:
         if self.body_media_type is None:
             return None
@@ -200,11 +208,10 @@ class RequestPlan:
                 raise RequestValidationError(label, "is required (it is the request body)")
             return None  # an optional body left unset: nothing is sent
         if self.body_media_type == _JSON_MEDIA:
-            data = encode_value(value, self.body_type, label)
-            try:
-                return dumps(data).encode("utf-8")
-            except (TypeError, ValueError) as exc:
-                raise RequestValidationError(label, f"is not JSON-serializable: {exc}") from None
+            if isinstance(value, (list, dict)) and len(value) >= gcpause.LARGE_COLLECTION_ITEMS:
+                with gcpause.paused():
+                    return self._json_bytes(value, label)
+            return self._json_bytes(value, label)
         if isinstance(value, str):
             return value.encode("utf-8")
         if (
