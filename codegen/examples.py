@@ -55,7 +55,7 @@ class ExampleMaker:
     # -- scalars ------------------------------------------------------------------------------
 
     def _string(self, hint: str) -> str:
-        key = hint.lower().replace("_", "")
+        key = hint.lower().replace("_", "").replace("-", "")
         for name, value in _STRINGS.items():
             if key == name.replace("_", "").replace("-", ""):
                 return value
@@ -105,7 +105,7 @@ class ExampleMaker:
             if ref.item.kind == "any" and hint in ("request_body", "requestBody"):
                 filter_ = {"$match": {"address": "users:"}}
                 return Example(repr(filter_), filter_)
-            item = self.value(ref.item, hint, depth + 1)
+            item = self.value(ref.item, "value", depth + 1)
             return Example(f"{{'key1': {item.source}}}", {"key1": item.wire})
         if kind == "union":
             return self.value(ref.options[0], hint, depth)
@@ -208,3 +208,30 @@ def _query_pairs(spec: Dict[str, Any], value: Any) -> List[Tuple[str, str]]:
             return [(name, _text(v)) for v in value]
         return [(name, ",".join(_text(v) for v in value))]
     return [(name, _text(value))]
+
+
+def pretty(source: str, indent: int = 0, width: int = 88) -> str:
+    """Lay out a call expression over several lines when it does not fit on one.
+
+    Example sources are built on one line; documentation shows them the way a person writes them.
+    """
+    import ast
+
+    def render(node: ast.AST, level: int) -> str:
+        flat = ast.unparse(node)
+        if len(flat) + level * 4 + indent <= width:
+            return flat
+        pad = "    " * (level + 1)
+        close = "    " * level
+        if isinstance(node, ast.Call):
+            parts = [render(arg, level + 1) for arg in node.args]
+            parts += [f"{kw.arg}={render(kw.value, level + 1)}" for kw in node.keywords]
+            return f"{ast.unparse(node.func)}(\n" + "".join(f"{pad}{p},\n" for p in parts) + f"{close})"
+        if isinstance(node, ast.List):
+            return "[\n" + "".join(f"{pad}{render(e, level + 1)},\n" for e in node.elts) + f"{close}]"
+        if isinstance(node, ast.Dict):
+            items = [f"{render(k, level + 1)}: {render(v, level + 1)}" for k, v in zip(node.keys, node.values) if k]
+            return "{\n" + "".join(f"{pad}{i},\n" for i in items) + f"{close}}}"
+        return flat
+
+    return render(ast.parse(source, mode="eval").body, 0)

@@ -101,7 +101,7 @@ _SCALAR_BARE = {
     "bytes": "bytes",
     "any": "Any",
 }
-_SCALAR_NESTED = {
+SCALAR_ANNOTATIONS = {
     "str": "str",
     "int": "int",
     "float": "float",
@@ -131,8 +131,8 @@ def _render_nested(typeref: TypeRef) -> str:
     kind = typeref.kind
     if kind == "ref":
         return _ref_name(typeref)
-    if kind in _SCALAR_NESTED:
-        return _SCALAR_NESTED[kind]
+    if kind in SCALAR_ANNOTATIONS:
+        return SCALAR_ANNOTATIONS[kind]
     if kind == "optional":
         inner = _item(typeref)
         if inner.kind == "union":  # typing flattens Optional[Union[...]] into one Union

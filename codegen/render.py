@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Dict, List, Set, Tuple
 
 from codegen.ir import TypeRef
+from codegen.naming import SCALAR_ANNOTATIONS
 
-_SCALARS = {
-    "str": "str",
-    "int": "int",
-    "float": "float",
-    "bool": "bool",
-    "datetime": "datetime.datetime",
-    "date": "datetime.date",
-    "any": "Any",
-    "bytes": "bytes",
-}
+_SCALARS = SCALAR_ANNOTATIONS
 
 
 def split_qualname(qualname: str) -> Tuple[str, str, str]:

@@ -26,8 +26,8 @@ def _wire(value: Any) -> Any:
 def test_add_metadata_on_transaction() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='Idempotency-Key-example', request_body={'key1': 'request_body-example'}, dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'Idempotency-Key-example'}, {'key1': 'request_body-example'}, True)
+    res = s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'key1': 'value-example'}, dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'key1': 'value-example'}, True)
     assert res.status_code == 204
 
 
@@ -37,7 +37,7 @@ def test_add_metadata_on_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='Idempotency-Key-example', request_body={'key1': 'request_body-example'}, dry_run=True))
+        s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'key1': 'value-example'}, dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -47,8 +47,8 @@ def test_add_metadata_on_transaction_error() -> None:
 def test_add_metadata_to_account() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'request_body-example'}, address='users:001', ledger='ledger001', idempotency_key='Idempotency-Key-example', dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/accounts/users:001/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'Idempotency-Key-example'}, {'key1': 'request_body-example'}, True)
+    res = s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'value-example'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/accounts/users:001/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'key1': 'value-example'}, True)
     assert res.status_code == 204
 
 
@@ -58,7 +58,7 @@ def test_add_metadata_to_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'request_body-example'}, address='users:001', ledger='ledger001', idempotency_key='Idempotency-Key-example', dry_run=True))
+        s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'value-example'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -105,7 +105,7 @@ def test_count_transactions_error() -> None:
 @responses.activate
 def test_create_bulk() -> None:
     payload = {'data': [{'data': {'id': 1180591620717411303424,
-                            'metadata': {'key1': 'metadata-example'},
+                            'metadata': {'key1': 'value-example'},
                             'postings': [{'amount': 1180591620717411303424,
                                           'asset': 'USD/2',
                                           'destination': 'users:002',
@@ -115,9 +115,9 @@ def test_create_bulk() -> None:
                    'responseType': 'CREATE_TRANSACTION'}]}
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/_bulk', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'metadata-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
+    res = s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
     check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/_bulk', [], {}, [{'action': 'CREATE_TRANSACTION',
-          'data': {'metadata': {'key1': 'metadata-example'},
+          'data': {'metadata': {'key1': 'value-example'},
                    'postings': [{'amount': 1180591620717411303424,
                                  'asset': 'USD/2',
                                  'destination': 'users:002',
@@ -137,7 +137,7 @@ def test_create_bulk_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/_bulk', json=payload, status=418)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'metadata-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
+        s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
     assert caught.value.status_code == 418
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -147,8 +147,8 @@ def test_create_bulk_error() -> None:
 def test_create_ledger() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'metadata-example'})))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001', [], {}, {'bucket': 'bucket-example', 'metadata': {'key1': 'metadata-example'}}, True)
+    res = s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'value-example'})))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001', [], {}, {'bucket': 'bucket-example', 'metadata': {'key1': 'value-example'}}, True)
     assert res.status_code == 204
 
 
@@ -158,7 +158,7 @@ def test_create_ledger_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'metadata-example'})))
+        s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'value-example'})))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -167,7 +167,7 @@ def test_create_ledger_error() -> None:
 @responses.activate
 def test_create_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
@@ -177,8 +177,8 @@ def test_create_transaction() -> None:
                   'timestamp': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'metadata-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='Idempotency-Key-example', dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions', [('dryRun', 'true')], {'Idempotency-Key': 'Idempotency-Key-example'}, {'metadata': {'key1': 'metadata-example'},
+    res = s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'},
          'postings': [{'amount': 1180591620717411303424,
                        'asset': 'USD/2',
                        'destination': 'users:002',
@@ -198,7 +198,7 @@ def test_create_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'metadata-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='Idempotency-Key-example', dry_run=True))
+        s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -282,7 +282,7 @@ def test_get_account() -> None:
     payload = {'data': {'address': 'users:001',
                   'effectiveVolumes': {'key1': {'input': 1180591620717411303424,
                                                 'output': 1180591620717411303424}},
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'volumes': {'key1': {'input': 1180591620717411303424, 'output': 1180591620717411303424}}}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -357,7 +357,7 @@ def test_get_info_error() -> None:
 def test_get_ledger() -> None:
     payload = {'data': {'addedAt': '2024-01-02T03:04:05Z',
                   'bucket': 'bucket-example',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -407,7 +407,7 @@ def test_get_ledger_info_error() -> None:
 @responses.activate
 def test_get_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
                                                           'output': 1180591620717411303424}}},
                   'postings': [{'amount': 1180591620717411303424,
@@ -495,7 +495,7 @@ def test_import_logs_error() -> None:
 
 @responses.activate
 def test_list_accounts() -> None:
-    payload = {'cursor': {'data': [{'address': 'users:001', 'metadata': {'key1': 'metadata-example'}}],
+    payload = {'cursor': {'data': [{'address': 'users:001', 'metadata': {'key1': 'value-example'}}],
                     'hasMore': True,
                     'next': 'next-example',
                     'pageSize': 15,
@@ -586,7 +586,7 @@ def test_list_logs_error() -> None:
 @responses.activate
 def test_list_transactions() -> None:
     payload = {'cursor': {'data': [{'id': 1180591620717411303424,
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'postings': [{'amount': 1180591620717411303424,
                                             'asset': 'USD/2',
                                             'destination': 'users:002',
@@ -645,7 +645,7 @@ def test_read_stats_error() -> None:
 @responses.activate
 def test_revert_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
@@ -678,8 +678,8 @@ def test_revert_transaction_error() -> None:
 def test_update_ledger_metadata() -> None:
     responses.add('PUT', BASE_URL + '/api/ledger/v2/ledger001/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'request_body-example'}))
-    check_wire(sent_request(), 'PUT', '/api/ledger/v2/ledger001/metadata', [], {}, {'key1': 'request_body-example'}, True)
+    res = s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'value-example'}))
+    check_wire(sent_request(), 'PUT', '/api/ledger/v2/ledger001/metadata', [], {}, {'key1': 'value-example'}, True)
     assert res.status_code == 204
 
 
@@ -689,7 +689,7 @@ def test_update_ledger_metadata_error() -> None:
     responses.add('PUT', BASE_URL + '/api/ledger/v2/ledger001/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'request_body-example'}))
+        s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'value-example'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -459,8 +459,8 @@ def test_run_workflow() -> None:
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/workflows/workflowID-1/instances', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'request_body-example'}, wait=True))
-    check_wire(sent_request(), 'POST', '/api/orchestration/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'key1': 'request_body-example'}, True)
+    res = s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
+    check_wire(sent_request(), 'POST', '/api/orchestration/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'key1': 'value-example'}, True)
     assert res.status_code == 201
     assert isinstance(res.run_workflow_response, shared.RunWorkflowResponse)
     assert _wire(res.run_workflow_response) == payload
@@ -472,7 +472,7 @@ def test_run_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/workflows/workflowID-1/instances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.Error) as caught:
-        s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'request_body-example'}, wait=True))
+        s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

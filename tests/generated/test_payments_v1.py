@@ -75,7 +75,7 @@ def test_create_account() -> None:
                   'defaultAsset': 'defaultAsset-example',
                   'defaultCurrency': 'defaultCurrency-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'pools': ['pools-example'],
                   'provider': 'provider-example',
                   'raw': {},
@@ -83,12 +83,12 @@ def test_create_account() -> None:
                   'type': 'UNKNOWN'}}
     responses.add('POST', BASE_URL + '/api/payments/accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'metadata-example'}))
+    res = s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'value-example'}))
     check_wire(sent_request(), 'POST', '/api/payments/accounts', [], {}, {'accountName': 'accountName-example',
          'connectorID': 'connector-1',
          'createdAt': '2024-01-02T03:04:05Z',
          'defaultAsset': 'defaultAsset-example',
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'reference': 'ref:001',
          'type': 'UNKNOWN'}, True)
     assert res.status_code == 200
@@ -102,7 +102,7 @@ def test_create_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'metadata-example'}))
+        s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'value-example'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -117,7 +117,7 @@ def test_create_bank_account() -> None:
                   'createdAt': '2024-01-02T03:04:05Z',
                   'iban': 'iban-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -128,12 +128,12 @@ def test_create_bank_account() -> None:
                   'swiftBicCode': 'swiftBicCode-example'}}
     responses.add('POST', BASE_URL + '/api/payments/bank-accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'metadata-example'}, swift_bic_code='swiftBicCode-example'))
+    res = s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'value-example'}, swift_bic_code='swiftBicCode-example'))
     check_wire(sent_request(), 'POST', '/api/payments/bank-accounts', [], {}, {'accountNumber': 'accountNumber-example',
          'connectorID': 'connector-1',
          'country': 'country-example',
          'iban': 'iban-example',
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'name': 'example-name',
          'swiftBicCode': 'swiftBicCode-example'}, True)
     assert res.status_code == 200
@@ -147,7 +147,7 @@ def test_create_bank_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/bank-accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'metadata-example'}, swift_bic_code='swiftBicCode-example'))
+        s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'value-example'}, swift_bic_code='swiftBicCode-example'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -167,7 +167,7 @@ def test_create_payment() -> None:
                   'destinationAccountID': 'destinationAccountID-1',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'provider': 'STRIPE',
                   'raw': {},
                   'reference': 'ref:001',
@@ -240,7 +240,7 @@ def test_create_transfer_initiation() -> None:
                   'error': 'error-example',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'reference': 'ref:001',
                   'relatedAdjustments': [{'adjustmentID': 'adjustmentID-1',
                                           'createdAt': '2024-01-02T03:04:05Z',
@@ -256,13 +256,13 @@ def test_create_transfer_initiation() -> None:
                   'type': 'TRANSFER'}}
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'metadata-example'}, provider=shared.Connector.STRIPE))
+    res = s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'value-example'}, provider=shared.Connector.STRIPE))
     check_wire(sent_request(), 'POST', '/api/payments/transfer-initiations', [], {}, {'amount': 1180591620717411303424,
          'asset': 'USD/2',
          'connectorID': 'connector-1',
          'description': 'description-example',
          'destinationAccountID': 'destinationAccountID-1',
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'provider': 'STRIPE',
          'reference': 'ref:001',
          'scheduledAt': '2024-01-02T03:04:05Z',
@@ -280,7 +280,7 @@ def test_create_transfer_initiation_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'metadata-example'}, provider=shared.Connector.STRIPE))
+        s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'value-example'}, provider=shared.Connector.STRIPE))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -337,7 +337,7 @@ def test_forward_bank_account() -> None:
                   'createdAt': '2024-01-02T03:04:05Z',
                   'iban': 'iban-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -409,7 +409,7 @@ def test_get_bank_account() -> None:
                   'createdAt': '2024-01-02T03:04:05Z',
                   'iban': 'iban-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -517,7 +517,7 @@ def test_get_payment() -> None:
                   'destinationAccountID': 'destinationAccountID-1',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'provider': 'STRIPE',
                   'raw': {},
                   'reference': 'ref:001',
@@ -605,7 +605,7 @@ def test_get_transfer_initiation() -> None:
                   'error': 'error-example',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'reference': 'ref:001',
                   'relatedAdjustments': [{'adjustmentID': 'adjustmentID-1',
                                           'createdAt': '2024-01-02T03:04:05Z',
@@ -834,7 +834,7 @@ def test_list_payments() -> None:
                               'destinationAccountID': 'destinationAccountID-1',
                               'id': 'id-1',
                               'initialAmount': 1180591620717411303424,
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'raw': {},
                               'reference': 'ref:001',
                               'scheme': 'unknown',
@@ -943,7 +943,7 @@ def test_paymentsget_account() -> None:
                   'defaultAsset': 'defaultAsset-example',
                   'defaultCurrency': 'defaultCurrency-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'pools': ['pools-example'],
                   'provider': 'provider-example',
                   'raw': {},
@@ -1002,7 +1002,7 @@ def test_paymentslist_accounts() -> None:
                               'defaultAsset': 'defaultAsset-example',
                               'defaultCurrency': 'defaultCurrency-example',
                               'id': 'id-1',
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'raw': {},
                               'reference': 'ref:001',
                               'type': 'UNKNOWN'}],
@@ -1177,11 +1177,11 @@ def test_retry_transfer_initiation_error() -> None:
 def test_reverse_transfer_initiation() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations/transferId-1/reverse', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'metadata-example'}, reference='ref:001'), transfer_id='transferId-1'))
+    res = s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'value-example'}, reference='ref:001'), transfer_id='transferId-1'))
     check_wire(sent_request(), 'POST', '/api/payments/transfer-initiations/transferId-1/reverse', [], {}, {'amount': 1180591620717411303424,
          'asset': 'USD/2',
          'description': 'description-example',
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'reference': 'ref:001'}, True)
     assert res.status_code == 204
 
@@ -1192,7 +1192,7 @@ def test_reverse_transfer_initiation_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations/transferId-1/reverse', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'metadata-example'}, reference='ref:001'), transfer_id='transferId-1'))
+        s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'value-example'}, reference='ref:001'), transfer_id='transferId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1267,8 +1267,8 @@ def test_uninstall_connector_v1_error() -> None:
 def test_update_bank_account_metadata() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'metadata-example'}), bank_account_id='bankAccountId-1'))
-    check_wire(sent_request(), 'PATCH', '/api/payments/bank-accounts/bankAccountId-1/metadata', [], {}, {'metadata': {'key1': 'metadata-example'}}, True)
+    res = s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'value-example'}), bank_account_id='bankAccountId-1'))
+    check_wire(sent_request(), 'PATCH', '/api/payments/bank-accounts/bankAccountId-1/metadata', [], {}, {'metadata': {'key1': 'value-example'}}, True)
     assert res.status_code == 204
 
 
@@ -1278,7 +1278,7 @@ def test_update_bank_account_metadata_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'metadata-example'}), bank_account_id='bankAccountId-1'))
+        s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'value-example'}), bank_account_id='bankAccountId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1312,8 +1312,8 @@ def test_update_connector_config_v1_error() -> None:
 def test_update_metadata() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/payments/paymentId-1/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'request_body-example'}, payment_id='paymentId-1'))
-    check_wire(sent_request(), 'PATCH', '/api/payments/payments/paymentId-1/metadata', [], {}, {'key1': 'request_body-example'}, True)
+    res = s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'value-example'}, payment_id='paymentId-1'))
+    check_wire(sent_request(), 'PATCH', '/api/payments/payments/paymentId-1/metadata', [], {}, {'key1': 'value-example'}, True)
     assert res.status_code == 204
 
 
@@ -1323,7 +1323,7 @@ def test_update_metadata_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/payments/paymentId-1/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'request_body-example'}, payment_id='paymentId-1'))
+        s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'value-example'}, payment_id='paymentId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

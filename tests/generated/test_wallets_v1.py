@@ -26,8 +26,8 @@ def _wire(value: Any) -> Any:
 def test_confirm_hold() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/holds/hold_id-1/confirm', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.confirm_hold(request=operations.ConfirmHoldRequest(hold_id='hold_id-1', confirm_hold_request=shared.ConfirmHoldRequest(amount=1180591620717411303424, final=True), idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/holds/hold_id-1/confirm', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'amount': 1180591620717411303424, 'final': True}, True)
+    res = s.wallets.v1.confirm_hold(request=operations.ConfirmHoldRequest(hold_id='hold_id-1', confirm_hold_request=shared.ConfirmHoldRequest(amount=1180591620717411303424, final=True), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/holds/hold_id-1/confirm', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': 1180591620717411303424, 'final': True}, True)
     assert res.status_code == 204
 
 
@@ -37,7 +37,7 @@ def test_confirm_hold_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/holds/hold_id-1/confirm', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.confirm_hold(request=operations.ConfirmHoldRequest(hold_id='hold_id-1', confirm_hold_request=shared.ConfirmHoldRequest(amount=1180591620717411303424, final=True), idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.confirm_hold(request=operations.ConfirmHoldRequest(hold_id='hold_id-1', confirm_hold_request=shared.ConfirmHoldRequest(amount=1180591620717411303424, final=True), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -50,8 +50,8 @@ def test_create_balance() -> None:
                   'priority': 1180591620717411303424}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/balances', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.create_balance(request=operations.CreateBalanceRequest(id='id-1', create_balance_request=shared.CreateBalanceRequest(name='example-name', expires_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), priority=1180591620717411303424), idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/balances', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'expiresAt': '2024-01-02T03:04:05Z', 'name': 'example-name', 'priority': 1180591620717411303424}, True)
+    res = s.wallets.v1.create_balance(request=operations.CreateBalanceRequest(id='id-1', create_balance_request=shared.CreateBalanceRequest(name='example-name', expires_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), priority=1180591620717411303424), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/balances', [], {'Idempotency-Key': 'idem-7b1c'}, {'expiresAt': '2024-01-02T03:04:05Z', 'name': 'example-name', 'priority': 1180591620717411303424}, True)
     assert res.status_code == 201
     assert isinstance(res.create_balance_response, shared.CreateBalanceResponse)
     assert _wire(res.create_balance_response) == payload
@@ -63,7 +63,7 @@ def test_create_balance_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/balances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.create_balance(request=operations.CreateBalanceRequest(id='id-1', create_balance_request=shared.CreateBalanceRequest(name='example-name', expires_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), priority=1180591620717411303424), idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.create_balance(request=operations.CreateBalanceRequest(id='id-1', create_balance_request=shared.CreateBalanceRequest(name='example-name', expires_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), priority=1180591620717411303424), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -75,12 +75,12 @@ def test_create_wallet() -> None:
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'ledger': 'ledger001',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'metadata-example'}, name='example-name'), idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/wallets', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'metadata': {'key1': 'metadata-example'}, 'name': 'example-name'}, True)
+    res = s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'value-example'}, name='example-name'), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/wallets', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'}, 'name': 'example-name'}, True)
     assert res.status_code == 201
     assert isinstance(res.create_wallet_response, shared.CreateWalletResponse)
     assert _wire(res.create_wallet_response) == payload
@@ -92,7 +92,7 @@ def test_create_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'metadata-example'}, name='example-name'), idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'value-example'}, name='example-name'), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -102,10 +102,10 @@ def test_create_wallet_error() -> None:
 def test_credit_wallet() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'metadata-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/credit', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
+    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'value-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/credit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
          'balance': 'balance-example',
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'reference': 'ref:001',
          'sources': [{'identifier': 'identifier-example', 'type': 'ACCOUNT'}],
          'timestamp': '2024-01-02T03:04:05Z'}, True)
@@ -118,7 +118,7 @@ def test_credit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'metadata-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'value-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -129,16 +129,16 @@ def test_debit_wallet() -> None:
     payload = {'data': {'description': 'description-example',
                   'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'walletID': 'walletID-1'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'metadata-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/debit', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
+    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'value-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/debit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
          'balances': ['balances-example'],
          'description': 'description-example',
          'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
-         'metadata': {'key1': 'metadata-example'},
+         'metadata': {'key1': 'value-example'},
          'pending': True,
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 201
@@ -152,7 +152,7 @@ def test_debit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'metadata-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'value-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -190,7 +190,7 @@ def test_get_hold() -> None:
     payload = {'data': {'description': 'description-example',
                   'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
                   'id': 'id-1',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'originalAmount': 1180591620717411303424,
                   'remaining': 1180591620717411303424,
                   'walletID': 'walletID-1'}}
@@ -219,7 +219,7 @@ def test_get_hold_error() -> None:
 def test_get_holds() -> None:
     payload = {'cursor': {'data': [{'description': 'description-example',
                               'id': 'id-1',
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'walletID': 'walletID-1'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -227,8 +227,8 @@ def test_get_holds() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/wallets/holds', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'metadata-example'}, page_size=15, wallet_id='walletID-1'))
-    check_wire(sent_request(), 'GET', '/api/wallets/holds', [('cursor', 'aGVsbG8gY3Vyc29y'), ('metadata[key1]', 'metadata-example'), ('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
+    res = s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value-example'}, page_size=15, wallet_id='walletID-1'))
+    check_wire(sent_request(), 'GET', '/api/wallets/holds', [('cursor', 'aGVsbG8gY3Vyc29y'), ('metadata[key1]', 'value-example'), ('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.get_holds_response, shared.GetHoldsResponse)
     assert _wire(res.get_holds_response) == payload
@@ -240,7 +240,7 @@ def test_get_holds_error() -> None:
     responses.add('GET', BASE_URL + '/api/wallets/holds', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'metadata-example'}, page_size=15, wallet_id='walletID-1'))
+        s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value-example'}, page_size=15, wallet_id='walletID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -249,7 +249,7 @@ def test_get_holds_error() -> None:
 @responses.activate
 def test_get_transactions() -> None:
     payload = {'cursor': {'data': [{'id': 100,
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'postings': [{'amount': 1180591620717411303424,
                                             'asset': 'USD/2',
                                             'destination': 'users:002',
@@ -286,7 +286,7 @@ def test_get_wallet() -> None:
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'ledger': 'ledger001',
-                  'metadata': {'key1': 'metadata-example'},
+                  'metadata': {'key1': 'value-example'},
                   'name': 'example-name'}}
     responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -361,7 +361,7 @@ def test_list_wallets() -> None:
     payload = {'cursor': {'data': [{'createdAt': '2024-01-02T03:04:05Z',
                               'id': 'id-1',
                               'ledger': 'ledger001',
-                              'metadata': {'key1': 'metadata-example'},
+                              'metadata': {'key1': 'value-example'},
                               'name': 'example-name'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -369,8 +369,8 @@ def test_list_wallets() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/wallets/wallets', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'metadata-example'}, name='example-name', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/wallets/wallets', [('cursor', 'aGVsbG8gY3Vyc29y'), ('expand', 'volumes'), ('metadata[key1]', 'metadata-example'), ('name', 'example-name'), ('pageSize', '15')], {}, None, False)
+    res = s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'value-example'}, name='example-name', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/wallets/wallets', [('cursor', 'aGVsbG8gY3Vyc29y'), ('expand', 'volumes'), ('metadata[key1]', 'value-example'), ('name', 'example-name'), ('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.list_wallets_response, shared.ListWalletsResponse)
     assert _wire(res.list_wallets_response) == payload
@@ -382,7 +382,7 @@ def test_list_wallets_error() -> None:
     responses.add('GET', BASE_URL + '/api/wallets/wallets', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'metadata-example'}, name='example-name', page_size=15))
+        s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'value-example'}, name='example-name', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -392,8 +392,8 @@ def test_list_wallets_error() -> None:
 def test_update_wallet() -> None:
     responses.add('PATCH', BASE_URL + '/api/wallets/wallets/id-1', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='Idempotency-Key-example', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'metadata-example'})))
-    check_wire(sent_request(), 'PATCH', '/api/wallets/wallets/id-1', [], {'Idempotency-Key': 'Idempotency-Key-example'}, {'metadata': {'key1': 'metadata-example'}}, True)
+    res = s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'value-example'})))
+    check_wire(sent_request(), 'PATCH', '/api/wallets/wallets/id-1', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'}}, True)
     assert res.status_code == 204
 
 
@@ -403,7 +403,7 @@ def test_update_wallet_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/wallets/wallets/id-1', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='Idempotency-Key-example', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'metadata-example'})))
+        s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'value-example'})))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -413,8 +413,8 @@ def test_update_wallet_error() -> None:
 def test_void_hold() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/holds/hold_id-1/void', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.void_hold(request=operations.VoidHoldRequest(hold_id='hold_id-1', idempotency_key='Idempotency-Key-example'))
-    check_wire(sent_request(), 'POST', '/api/wallets/holds/hold_id-1/void', [], {'Idempotency-Key': 'Idempotency-Key-example'}, None, False)
+    res = s.wallets.v1.void_hold(request=operations.VoidHoldRequest(hold_id='hold_id-1', idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/holds/hold_id-1/void', [], {'Idempotency-Key': 'idem-7b1c'}, None, False)
     assert res.status_code == 204
 
 
@@ -424,7 +424,7 @@ def test_void_hold_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/holds/hold_id-1/void', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.void_hold(request=operations.VoidHoldRequest(hold_id='hold_id-1', idempotency_key='Idempotency-Key-example'))
+        s.wallets.v1.void_hold(request=operations.VoidHoldRequest(hold_id='hold_id-1', idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

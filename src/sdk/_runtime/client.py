@@ -422,27 +422,30 @@ class ClientCore:
         raise SDKError(f"API error occurred ({_media(content_type) or 'no content type'})", status, text, response)
 
 
-def _find_response(specs: Tuple[ResponseSpec, ...], status: int) -> Optional[ResponseSpec]:
+SpecT = typing.TypeVar("SpecT", ResponseSpec, ErrorSpec)
+
+
+def _find(specs: Tuple[SpecT, ...], status: int, default: bool) -> Optional[SpecT]:
+    """The spec for `status`: an exact code first, then a range ("4XX"), then "default"."""
     for spec in specs:
         if spec.status.isdigit() and int(spec.status) == status:
             return spec
     for spec in specs:
         if _status_matches(spec.status, status):
             return spec
+    if default:
+        for spec in specs:
+            if spec.status == "default":
+                return spec
     return None
+
+
+def _find_response(specs: Tuple[ResponseSpec, ...], status: int) -> Optional[ResponseSpec]:
+    return _find(specs, status, default=False)
 
 
 def _find_error(specs: Tuple[ErrorSpec, ...], status: int) -> Optional[ErrorSpec]:
-    for spec in specs:
-        if spec.status.isdigit() and int(spec.status) == status:
-            return spec
-    for spec in specs:
-        if _status_matches(spec.status, status):
-            return spec
-    for spec in specs:
-        if spec.status == "default":
-            return spec
-    return None
+    return _find(specs, status, default=True)
 
 
 def _has_known_property(error_cls: Any, data: Dict[str, Any]) -> bool:

@@ -340,20 +340,21 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def decoder_for(tp: Any) -> Decoder:
-    """A function turning JSON data into a value of type `tp` (cached per type)."""
-    try:
-        found = _DECODERS.get(tp)
-    except TypeError:  # unhashable typing construct: build without caching
-        found = None
+def _cached(cache: Dict[Any, Any], build: Callable[[Any], Any], tp: Any) -> Any:
+    """`cache[tp]`, built once under a lock (lock-free once built)."""
+    found = cache.get(tp)
     if found is not None:
         return found
     with _COMPILE_LOCK:
-        found = _DECODERS.get(tp)
+        found = cache.get(tp)
         if found is None:
-            found = _build_decoder(tp)
-            _DECODERS[tp] = found
+            found = cache[tp] = build(tp)
     return found
+
+
+def decoder_for(tp: Any) -> Decoder:
+    """A function turning JSON data into a value of type `tp` (cached per type)."""
+    return _cached(_DECODERS, _build_decoder, tp)  # type: ignore[no-any-return]
 
 
 def _build_decoder(tp: Any) -> Decoder:
@@ -580,18 +581,7 @@ def _encode_enum(cls: Any) -> Encoder:
 
 def encoder_for(tp: Any) -> Encoder:
     """A function turning a value of type `tp` into JSON data, validating it (cached)."""
-    try:
-        found = _ENCODERS.get(tp)
-    except TypeError:
-        found = None
-    if found is not None:
-        return found
-    with _COMPILE_LOCK:
-        found = _ENCODERS.get(tp)
-        if found is None:
-            found = _build_encoder(tp)
-            _ENCODERS[tp] = found
-    return found
+    return _cached(_ENCODERS, _build_encoder, tp)  # type: ignore[no-any-return]
 
 
 def _encode_list(item: Encoder) -> Encoder:
@@ -752,13 +742,13 @@ def _compile_class_encoder(cls: type) -> Encoder:
     _ENCODERS[cls] = lambda value: slot[0](value)
 
     infos = json_fields(cls)
-    namespace: Dict[str, Any] = {"cls": cls, "_Invalid": _Invalid, "_got": _got, "_locate": _locate}
+    namespace: Dict[str, Any] = {"cls": cls, "_Invalid": _Invalid, "_wrong_model": _wrong_model, "_locate": _locate}
     namespace["plain"] = {info.name: encoder_for(info.type) for info in infos}
     inline = _InlineEncoder(namespace)
     lines = [
         "def encode(obj):",
         "    if obj.__class__ is not cls and not isinstance(obj, cls):",
-        f"        raise _Invalid('expected {cls.__name__}, ' + _got(obj))",
+        "        raise _Invalid(_wrong_model(cls, obj))",
         "    out = {}",
         "    field = None",
         "    try:",
@@ -786,6 +776,17 @@ def _compile_class_encoder(cls: type) -> Encoder:
     encode = namespace["encode"]
     slot.append(encode)
     return encode
+
+
+def _wrong_model(cls: type, value: Any) -> str:
+    """The problem and the fix when something other than the model instance is given."""
+    public = cls.__name__
+    if cls.__module__.startswith("sdk.models."):
+        public = f"{cls.__module__.split('.')[-2]}.{public}"
+    text = f"expected {public}, {_got(value)}"
+    if isinstance(value, dict):
+        text += f"; build it with {public}(...) or {public}.from_dict(...)"
+    return text
 
 
 def _locate(error: _Invalid, plain: Optional[Encoder], value: Any, field: str) -> _Invalid:

@@ -149,10 +149,11 @@ class RequestPlan:
             if request is None:
                 request = self._empty_request()
             elif not isinstance(request, self.request_cls):
+                public = f"operations.{self.request_cls.__name__}"
                 raise RequestValidationError(
                     "request",
-                    f"expected {self.request_cls.__module__.replace('sdk.models.', '')}.{self.request_cls.__name__}, "
-                    f"got {type(request).__name__}",
+                    f"expected {public}, got {type(request).__name__}; pass {public}(...)"
+                    + (f" or {public}.from_dict(...)" if isinstance(request, dict) else ""),
                 )
         path = path_template
         for param in self.path_params:
