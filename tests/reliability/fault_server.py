@@ -569,6 +569,9 @@ class _FaultHandler(BaseHTTPRequestHandler):
 
     def _send(self, code: int, body: bytes = b"", content_type: Optional[str] = "application/json",
               headers: Optional[Dict[str, str]] = None, declared_length: Optional[int] = None) -> None:
+        # Recorded before anything is written: once the client has the response, a test may read
+        # the record straight away, before this thread gets to run again.
+        self._rec.status = code
         self.send_response(code)
         if content_type and (body or code not in (204, 304)):
             self.send_header("Content-Type", content_type)
@@ -579,7 +582,6 @@ class _FaultHandler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
         self.wfile.flush()
-        self._rec.status = code
 
     def _json(self, code: int, document: Any, headers: Optional[Dict[str, str]] = None) -> None:
         self._send(code, json.dumps(document).encode(), "application/json", headers)
