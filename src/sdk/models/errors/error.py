@@ -10,6 +10,7 @@ from sdk._runtime.errors import APIError
 
 class ErrorCode(str, enum.Enum):
     """Values of ErrorCode."""
+
     VALIDATION = 'VALIDATION'
     NOT_FOUND = 'NOT_FOUND'
     INTERNAL = 'INTERNAL'

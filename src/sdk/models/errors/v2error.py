@@ -10,6 +10,7 @@ from sdk._runtime.errors import APIError
 
 class SchemasErrorCode(str, enum.Enum):
     """Values of SchemasErrorCode."""
+
     VALIDATION = 'VALIDATION'
     NOT_FOUND = 'NOT_FOUND'
     INTERNAL = 'INTERNAL'

@@ -10,6 +10,7 @@ from sdk._runtime.errors import APIError
 
 class SchemasWalletsErrorResponseErrorCode(str, enum.Enum):
     """Values of SchemasWalletsErrorResponseErrorCode."""
+
     VALIDATION = 'VALIDATION'
     INTERNAL_ERROR = 'INTERNAL_ERROR'
     INSUFFICIENT_FUND = 'INSUFFICIENT_FUND'

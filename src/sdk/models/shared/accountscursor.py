@@ -10,7 +10,7 @@ from sdk.models.shared.paymentsaccount import PaymentsAccount
 
 @dataclasses.dataclass
 class Cursor(Model):
-    """Cursor model."""
+    """The Cursor model."""
 
     data: List[PaymentsAccount] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.account import Account
 
 @dataclasses.dataclass
 class AccountsCursorResponseCursor(Model):
-    """AccountsCursorResponseCursor model."""
+    """The AccountsCursorResponseCursor model."""
 
     data: List[Account] = prop('data')
     has_more: bool = prop('hasMore')

@@ -6,6 +6,7 @@ import enum
 
 class AccountType(str, enum.Enum):
     """Whether a payments account belongs to the organisation (internal), to a counterparty (external) or is unknown."""
+
     UNKNOWN = 'UNKNOWN'
     INTERNAL = 'INTERNAL'
     EXTERNAL = 'EXTERNAL'

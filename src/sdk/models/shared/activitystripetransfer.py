@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Metadata(Model):
-    """Metadata model."""
+    """The Metadata model."""
 
 
 @dataclasses.dataclass

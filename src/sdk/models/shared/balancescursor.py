@@ -10,7 +10,7 @@ from sdk.models.shared.accountbalance import AccountBalance
 
 @dataclasses.dataclass
 class BalancesCursorCursor(Model):
-    """BalancesCursorCursor model."""
+    """The BalancesCursorCursor model."""
 
     data: List[AccountBalance] = prop('data')
     has_more: bool = prop('hasMore')

@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class BalancesCursorResponseCursor(Model):
-    """BalancesCursorResponseCursor model."""
+    """The BalancesCursorResponseCursor model."""
 
     data: List[Dict[str, Dict[str, int]]] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.bankaccount import BankAccount
 
 @dataclasses.dataclass
 class BankAccountsCursorCursor(Model):
-    """BankAccountsCursorCursor model."""
+    """The BankAccountsCursorCursor model."""
 
     data: List[BankAccount] = prop('data')
     has_more: bool = prop('hasMore')

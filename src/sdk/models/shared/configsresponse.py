@@ -10,7 +10,7 @@ from sdk.models.shared.webhooksconfig import WebhooksConfig
 
 @dataclasses.dataclass
 class ConfigsResponseCursor(Model):
-    """ConfigsResponseCursor model."""
+    """The ConfigsResponseCursor model."""
 
     data: List[WebhooksConfig] = prop('data')
     has_more: bool = prop('hasMore')

@@ -6,6 +6,7 @@ import enum
 
 class Connector(str, enum.Enum):
     """Payment service providers Payments can connect to."""
+
     STRIPE = 'STRIPE'
     DUMMY_PAY = 'DUMMY-PAY'
     WISE = 'WISE'

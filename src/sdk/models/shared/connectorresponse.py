@@ -8,7 +8,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Data(Model):
-    """Data model."""
+    """The Data model."""
 
     connector_id: str = prop('connectorID')
 

@@ -8,7 +8,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Key(Model):
-    """Key model."""
+    """The Key model."""
 
     data_type: str = prop('dataType')
     required: bool = prop('required')
@@ -16,14 +16,14 @@ class Key(Model):
 
 @dataclasses.dataclass
 class ConnectorsConfigsResponseConnector(Model):
-    """ConnectorsConfigsResponseConnector model."""
+    """The ConnectorsConfigsResponseConnector model."""
 
     key: Key = prop('key')
 
 
 @dataclasses.dataclass
 class ConnectorsConfigsResponseData(Model):
-    """ConnectorsConfigsResponseData model."""
+    """The ConnectorsConfigsResponseData model."""
 
     connector: ConnectorsConfigsResponseConnector = prop('connector')
 

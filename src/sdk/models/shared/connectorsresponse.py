@@ -10,7 +10,7 @@ from sdk.models.shared.connector import Connector
 
 @dataclasses.dataclass
 class ConnectorsResponseData(Model):
-    """ConnectorsResponseData model."""
+    """The ConnectorsResponseData model."""
 
     connector_id: str = prop('connectorID')
     name: str = prop('name')

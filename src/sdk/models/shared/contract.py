@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Expr(Model):
-    """Expr model."""
+    """The Expr model."""
 
 
 @dataclasses.dataclass

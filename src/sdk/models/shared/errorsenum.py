@@ -6,6 +6,7 @@ import enum
 
 class ErrorsEnum(str, enum.Enum):
     """Error codes the v1 ledger API may return; newer servers can send other codes, so treat it as open."""
+
     INTERNAL = 'INTERNAL'
     INSUFFICIENT_FUND = 'INSUFFICIENT_FUND'
     VALIDATION = 'VALIDATION'

@@ -10,7 +10,7 @@ from sdk.models.shared.hold import Hold
 
 @dataclasses.dataclass
 class GetHoldsResponseCursor(Model):
-    """GetHoldsResponseCursor model."""
+    """The GetHoldsResponseCursor model."""
 
     data: List[Hold] = prop('data')
     page_size: int = prop('pageSize')

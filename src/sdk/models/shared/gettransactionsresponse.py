@@ -10,7 +10,7 @@ from sdk.models.shared.walletstransaction import WalletsTransaction
 
 @dataclasses.dataclass
 class GetTransactionsResponseCursor(Model):
-    """GetTransactionsResponseCursor model."""
+    """The GetTransactionsResponseCursor model."""
 
     data: List[WalletsTransaction] = prop('data')
     page_size: int = prop('pageSize')

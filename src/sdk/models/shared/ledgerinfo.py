@@ -10,7 +10,7 @@ from sdk.models.shared.migrationinfo import MigrationInfo
 
 @dataclasses.dataclass
 class Storage(Model):
-    """Storage model."""
+    """The Storage model."""
 
     migrations: Optional[List[MigrationInfo]] = prop('migrations', default=None, omit=True)
 

@@ -10,7 +10,7 @@ from sdk.models.shared.balance import Balance
 
 @dataclasses.dataclass
 class ListBalancesResponseCursor(Model):
-    """ListBalancesResponseCursor model."""
+    """The ListBalancesResponseCursor model."""
 
     data: List[Balance] = prop('data')
     page_size: int = prop('pageSize')

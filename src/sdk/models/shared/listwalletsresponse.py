@@ -10,7 +10,7 @@ from sdk.models.shared.wallet import Wallet
 
 @dataclasses.dataclass
 class ListWalletsResponseCursor(Model):
-    """ListWalletsResponseCursor model."""
+    """The ListWalletsResponseCursor model."""
 
     data: List[Wallet] = prop('data')
     page_size: int = prop('pageSize')

@@ -11,6 +11,7 @@ from sdk._runtime.models import Model, prop
 
 class Type(str, enum.Enum):
     """Values of Type."""
+
     NEW_TRANSACTION = 'NEW_TRANSACTION'
     SET_METADATA = 'SET_METADATA'
 

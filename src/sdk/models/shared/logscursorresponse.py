@@ -10,7 +10,7 @@ from sdk.models.shared.log import Log
 
 @dataclasses.dataclass
 class LogsCursorResponseCursor(Model):
-    """LogsCursorResponseCursor model."""
+    """The LogsCursorResponseCursor model."""
 
     data: List[Log] = prop('data')
     has_more: bool = prop('hasMore')

@@ -11,6 +11,7 @@ from sdk._runtime.models import Model, prop
 
 class State(str, enum.Enum):
     """Values of State."""
+
     TO_DO = 'TO DO'
     DONE = 'DONE'
 

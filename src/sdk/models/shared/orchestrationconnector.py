@@ -6,6 +6,7 @@ import enum
 
 class OrchestrationConnector(str, enum.Enum):
     """Payment providers known to the orchestration module's payment activities."""
+
     STRIPE = 'STRIPE'
     DUMMY_PAY = 'DUMMY-PAY'
     WISE = 'WISE'

@@ -10,7 +10,7 @@ from sdk.models.shared.orchestrationwallet import OrchestrationWallet
 
 @dataclasses.dataclass
 class OrchestrationListWalletsResponseCursor(Model):
-    """OrchestrationListWalletsResponseCursor model."""
+    """The OrchestrationListWalletsResponseCursor model."""
 
     data: List[OrchestrationWallet] = prop('data')
     page_size: int = prop('pageSize')

@@ -15,11 +15,12 @@ from sdk.models.shared.orchestrationpaymentstatus import OrchestrationPaymentSta
 
 @dataclasses.dataclass
 class OrchestrationPaymentRaw(Model):
-    """OrchestrationPaymentRaw model."""
+    """The OrchestrationPaymentRaw model."""
 
 
 class OrchestrationPaymentScheme(str, enum.Enum):
     """Values of OrchestrationPaymentScheme."""
+
     VISA = 'visa'
     MASTERCARD = 'mastercard'
     AMEX = 'amex'
@@ -42,6 +43,7 @@ class OrchestrationPaymentScheme(str, enum.Enum):
 
 class OrchestrationPaymentType(str, enum.Enum):
     """Values of OrchestrationPaymentType."""
+
     PAY_IN = 'PAY-IN'
     PAYOUT = 'PAYOUT'
     TRANSFER = 'TRANSFER'

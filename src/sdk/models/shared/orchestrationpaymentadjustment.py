@@ -10,7 +10,7 @@ from sdk.models.shared.orchestrationpaymentstatus import OrchestrationPaymentSta
 
 @dataclasses.dataclass
 class OrchestrationPaymentAdjustmentRaw(Model):
-    """OrchestrationPaymentAdjustmentRaw model."""
+    """The OrchestrationPaymentAdjustmentRaw model."""
 
 
 @dataclasses.dataclass

@@ -6,6 +6,7 @@ import enum
 
 class OrchestrationPaymentStatus(str, enum.Enum):
     """Payment statuses as reported to workflow activities."""
+
     PENDING = 'PENDING'
     ACTIVE = 'ACTIVE'
     TERMINATED = 'TERMINATED'

@@ -11,7 +11,7 @@ from sdk.models.shared.posting import Posting
 
 @dataclasses.dataclass
 class OrchestrationPostTransactionScript(Model):
-    """OrchestrationPostTransactionScript model."""
+    """The OrchestrationPostTransactionScript model."""
 
     plain: str = prop('plain')
     vars: Optional[Dict[str, Any]] = prop('vars', default=None, omit=True)

@@ -15,7 +15,7 @@ from sdk.models.shared.paymenttype import PaymentType
 
 @dataclasses.dataclass
 class Raw(Model):
-    """Raw model."""
+    """The Raw model."""
 
 
 @dataclasses.dataclass

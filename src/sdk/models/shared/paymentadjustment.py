@@ -10,7 +10,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class PaymentAdjustmentRaw(Model):
-    """PaymentAdjustmentRaw model."""
+    """The PaymentAdjustmentRaw model."""
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from sdk.models.shared.accounttype import AccountType
 
 @dataclasses.dataclass
 class PaymentsAccountRaw(Model):
-    """PaymentsAccountRaw model."""
+    """The PaymentsAccountRaw model."""
 
 
 @dataclasses.dataclass

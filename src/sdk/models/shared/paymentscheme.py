@@ -6,6 +6,7 @@ import enum
 
 class PaymentScheme(str, enum.Enum):
     """Payment rail or card network a payment went through (card brands, SEPA, ACH, wallets, ...)."""
+
     UNKNOWN = 'unknown'
     OTHER = 'other'
     VISA = 'visa'

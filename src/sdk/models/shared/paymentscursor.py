@@ -10,7 +10,7 @@ from sdk.models.shared.payment import Payment
 
 @dataclasses.dataclass
 class PaymentsCursorCursor(Model):
-    """PaymentsCursorCursor model."""
+    """The PaymentsCursorCursor model."""
 
     data: List[Payment] = prop('data')
     has_more: bool = prop('hasMore')

@@ -6,6 +6,7 @@ import enum
 
 class PaymentsErrorsEnum(str, enum.Enum):
     """Error codes of the payments API; treat the list as open."""
+
     INTERNAL = 'INTERNAL'
     VALIDATION = 'VALIDATION'
     NOT_FOUND = 'NOT_FOUND'

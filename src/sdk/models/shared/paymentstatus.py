@@ -6,6 +6,7 @@ import enum
 
 class PaymentStatus(str, enum.Enum):
     """Status of a payment as reported by its PSP, from pending through succeeded, failed, refunded or disputed."""
+
     PENDING = 'PENDING'
     SUCCEEDED = 'SUCCEEDED'
     CANCELLED = 'CANCELLED'

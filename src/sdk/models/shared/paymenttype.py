@@ -6,6 +6,7 @@ import enum
 
 class PaymentType(str, enum.Enum):
     """Direction of a payment: pay-in, payout, transfer between own accounts, or other."""
+
     PAY_IN = 'PAY-IN'
     PAYOUT = 'PAYOUT'
     TRANSFER = 'TRANSFER'

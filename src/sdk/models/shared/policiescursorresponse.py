@@ -10,7 +10,7 @@ from sdk.models.shared.policy import Policy
 
 @dataclasses.dataclass
 class PoliciesCursorResponseCursor(Model):
-    """PoliciesCursorResponseCursor model."""
+    """The PoliciesCursorResponseCursor model."""
 
     data: List[Policy] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.pool import Pool
 
 @dataclasses.dataclass
 class PoolsCursorCursor(Model):
-    """PoolsCursorCursor model."""
+    """The PoolsCursorCursor model."""
 
     data: List[Pool] = prop('data')
     has_more: bool = prop('hasMore')

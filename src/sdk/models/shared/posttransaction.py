@@ -11,7 +11,7 @@ from sdk.models.shared.posting import Posting
 
 @dataclasses.dataclass
 class PostTransactionScript(Model):
-    """PostTransactionScript model."""
+    """The PostTransactionScript model."""
 
     plain: str = prop('plain')
     vars: Optional[Dict[str, Any]] = prop('vars', default=None, omit=True)

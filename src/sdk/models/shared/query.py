@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class QueryRaw(Model):
-    """QueryRaw model."""
+    """The QueryRaw model."""
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ from sdk.models.shared.reconciliation import Reconciliation
 
 @dataclasses.dataclass
 class ReconciliationsCursorResponseCursor(Model):
-    """ReconciliationsCursorResponseCursor model."""
+    """The ReconciliationsCursorResponseCursor model."""
 
     data: List[Reconciliation] = prop('data')
     has_more: bool = prop('hasMore')

@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Total(Model):
-    """Total model."""
+    """The Total model."""
 
     relation: Optional[str] = prop('relation', default=None, omit=True)
     value: Optional[int] = prop('value', default=None, omit=True)
@@ -17,7 +17,7 @@ class Total(Model):
 
 @dataclasses.dataclass
 class ResponseCursor(Model):
-    """ResponseCursor model."""
+    """The ResponseCursor model."""
 
     data: Optional[List[Dict[str, Any]]] = prop('data', default=None, omit=True)
     has_more: Optional[bool] = prop('hasMore', default=None, omit=True)

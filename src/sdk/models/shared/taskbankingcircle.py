@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class Descriptor(Model):
-    """Descriptor model."""
+    """The Descriptor model."""
 
     key: Optional[str] = prop('key', default=None, omit=True)
     name: Optional[str] = prop('name', default=None, omit=True)
@@ -19,7 +19,7 @@ class Descriptor(Model):
 
 @dataclasses.dataclass
 class TaskBankingCircleState(Model):
-    """TaskBankingCircleState model."""
+    """The TaskBankingCircleState model."""
 
 
 @dataclasses.dataclass

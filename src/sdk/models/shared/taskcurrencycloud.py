@@ -11,14 +11,14 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskCurrencyCloudDescriptor(Model):
-    """TaskCurrencyCloudDescriptor model."""
+    """The TaskCurrencyCloudDescriptor model."""
 
     name: Optional[str] = prop('name', default=None, omit=True)
 
 
 @dataclasses.dataclass
 class TaskCurrencyCloudState(Model):
-    """TaskCurrencyCloudState model."""
+    """The TaskCurrencyCloudState model."""
 
 
 @dataclasses.dataclass

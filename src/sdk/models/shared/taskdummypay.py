@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskDummyPayDescriptor(Model):
-    """TaskDummyPayDescriptor model."""
+    """The TaskDummyPayDescriptor model."""
 
     file_name: Optional[str] = prop('fileName', default=None, omit=True)
     key: Optional[str] = prop('key', default=None, omit=True)
@@ -20,7 +20,7 @@ class TaskDummyPayDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskDummyPayState(Model):
-    """TaskDummyPayState model."""
+    """The TaskDummyPayState model."""
 
 
 @dataclasses.dataclass

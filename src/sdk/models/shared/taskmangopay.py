@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskMangoPayDescriptor(Model):
-    """TaskMangoPayDescriptor model."""
+    """The TaskMangoPayDescriptor model."""
 
     key: Optional[str] = prop('key', default=None, omit=True)
     name: Optional[str] = prop('name', default=None, omit=True)
@@ -20,7 +20,7 @@ class TaskMangoPayDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskMangoPayState(Model):
-    """TaskMangoPayState model."""
+    """The TaskMangoPayState model."""
 
 
 @dataclasses.dataclass

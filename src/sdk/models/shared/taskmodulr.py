@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskModulrDescriptor(Model):
-    """TaskModulrDescriptor model."""
+    """The TaskModulrDescriptor model."""
 
     account_id: Optional[str] = prop('accountID', default=None, omit=True)
     key: Optional[str] = prop('key', default=None, omit=True)
@@ -20,7 +20,7 @@ class TaskModulrDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskModulrState(Model):
-    """TaskModulrState model."""
+    """The TaskModulrState model."""
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskMoneycorpDescriptor(Model):
-    """TaskMoneycorpDescriptor model."""
+    """The TaskMoneycorpDescriptor model."""
 
     account_id: Optional[str] = prop('accountID', default=None, omit=True)
     key: Optional[str] = prop('key', default=None, omit=True)
@@ -20,7 +20,7 @@ class TaskMoneycorpDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskMoneycorpState(Model):
-    """TaskMoneycorpState model."""
+    """The TaskMoneycorpState model."""
 
 
 @dataclasses.dataclass

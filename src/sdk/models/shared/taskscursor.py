@@ -17,7 +17,7 @@ from sdk.models.shared.taskwise import TaskWise
 
 @dataclasses.dataclass
 class TasksCursorCursor(Model):
-    """TasksCursorCursor model."""
+    """The TasksCursorCursor model."""
 
     data: List[Union[TaskStripe, TaskWise, TaskCurrencyCloud, TaskDummyPay, TaskModulr, TaskBankingCircle, TaskMangoPay, TaskMoneycorp]] = prop('data')
     has_more: bool = prop('hasMore')

@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskStripeDescriptor(Model):
-    """TaskStripeDescriptor model."""
+    """The TaskStripeDescriptor model."""
 
     account: str = prop('account')
     name: str = prop('name')
@@ -20,7 +20,7 @@ class TaskStripeDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskStripeState(Model):
-    """TaskStripeState model."""
+    """The TaskStripeState model."""
 
 
 @dataclasses.dataclass

@@ -11,7 +11,7 @@ from sdk.models.shared.paymentstatus import PaymentStatus
 
 @dataclasses.dataclass
 class TaskWiseDescriptor(Model):
-    """TaskWiseDescriptor model."""
+    """The TaskWiseDescriptor model."""
 
     key: Optional[str] = prop('key', default=None, omit=True)
     name: Optional[str] = prop('name', default=None, omit=True)
@@ -20,7 +20,7 @@ class TaskWiseDescriptor(Model):
 
 @dataclasses.dataclass
 class TaskWiseState(Model):
-    """TaskWiseState model."""
+    """The TaskWiseState model."""
 
 
 @dataclasses.dataclass

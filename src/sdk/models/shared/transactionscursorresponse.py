@@ -10,7 +10,7 @@ from sdk.models.shared.transaction import Transaction
 
 @dataclasses.dataclass
 class TransactionsCursorResponseCursor(Model):
-    """TransactionsCursorResponseCursor model."""
+    """The TransactionsCursorResponseCursor model."""
 
     data: List[Transaction] = prop('data')
     has_more: bool = prop('hasMore')

@@ -14,6 +14,7 @@ from sdk.models.shared.transferinitiationstatus import TransferInitiationStatus
 
 class TransferInitiationType(str, enum.Enum):
     """Values of TransferInitiationType."""
+
     TRANSFER = 'TRANSFER'
     PAYOUT = 'PAYOUT'
 

@@ -12,6 +12,7 @@ from sdk.models.shared.connector import Connector
 
 class TransferInitiationRequestType(str, enum.Enum):
     """Values of TransferInitiationRequestType."""
+
     TRANSFER = 'TRANSFER'
     PAYOUT = 'PAYOUT'
 

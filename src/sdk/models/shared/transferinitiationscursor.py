@@ -10,7 +10,7 @@ from sdk.models.shared.transferinitiation import TransferInitiation
 
 @dataclasses.dataclass
 class TransferInitiationsCursorCursor(Model):
-    """TransferInitiationsCursorCursor model."""
+    """The TransferInitiationsCursorCursor model."""
 
     data: List[TransferInitiation] = prop('data')
     has_more: bool = prop('hasMore')

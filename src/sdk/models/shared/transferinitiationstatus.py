@@ -6,6 +6,7 @@ import enum
 
 class TransferInitiationStatus(str, enum.Enum):
     """Life-cycle states of a transfer initiation, from waiting for validation to processed, failed or reversed."""
+
     WAITING_FOR_VALIDATION = 'WAITING_FOR_VALIDATION'
     PROCESSING = 'PROCESSING'
     PROCESSED = 'PROCESSED'

@@ -9,6 +9,7 @@ from sdk._runtime.models import Model, prop
 
 class Status(str, enum.Enum):
     """Values of Status."""
+
     WAITING_FOR_VALIDATION = 'WAITING_FOR_VALIDATION'
     PROCESSING = 'PROCESSING'
     PROCESSED = 'PROCESSED'

@@ -10,7 +10,7 @@ from sdk.models.shared.v2account import V2Account
 
 @dataclasses.dataclass
 class V2AccountsCursorResponseCursor(Model):
-    """V2AccountsCursorResponseCursor model."""
+    """The V2AccountsCursorResponseCursor model."""
 
     data: List[V2Account] = prop('data')
     has_more: bool = prop('hasMore')

@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class V2ActivityStripeTransferMetadata(Model):
-    """V2ActivityStripeTransferMetadata model."""
+    """The V2ActivityStripeTransferMetadata model."""
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ from sdk.models.shared.v2targettype import V2TargetType
 
 @dataclasses.dataclass
 class V2BulkElementAddMetadataData(Model):
-    """V2BulkElementAddMetadataData model."""
+    """The V2BulkElementAddMetadataData model."""
 
     metadata: Dict[str, str] = prop('metadata')
     target_id: Union[str, int] = prop('targetId')

@@ -10,7 +10,7 @@ from sdk.models.shared.v2targettype import V2TargetType
 
 @dataclasses.dataclass
 class V2BulkElementDeleteMetadataData(Model):
-    """V2BulkElementDeleteMetadataData model."""
+    """The V2BulkElementDeleteMetadataData model."""
 
     key: str = prop('key')
     target_id: Union[str, int] = prop('targetId')

@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class V2BulkElementRevertTransactionData(Model):
-    """V2BulkElementRevertTransactionData model."""
+    """The V2BulkElementRevertTransactionData model."""
 
     id: int = prop('id')
     at_effective_date: Optional[bool] = prop('atEffectiveDate', default=None, omit=True)

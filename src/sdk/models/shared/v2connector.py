@@ -6,6 +6,7 @@ import enum
 
 class V2Connector(str, enum.Enum):
     """Payment providers known to the v2 orchestration payment activities."""
+
     STRIPE = 'STRIPE'
     DUMMY_PAY = 'DUMMY-PAY'
     WISE = 'WISE'

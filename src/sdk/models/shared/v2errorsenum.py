@@ -6,6 +6,7 @@ import enum
 
 class V2ErrorsEnum(str, enum.Enum):
     """Error codes of the ledger v2 API; servers keep adding codes, so unknown values must be tolerated."""
+
     INTERNAL = 'INTERNAL'
     INSUFFICIENT_FUND = 'INSUFFICIENT_FUND'
     VALIDATION = 'VALIDATION'

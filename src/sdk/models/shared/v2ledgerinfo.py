@@ -10,7 +10,7 @@ from sdk.models.shared.v2migrationinfo import V2MigrationInfo
 
 @dataclasses.dataclass
 class V2LedgerInfoStorage(Model):
-    """V2LedgerInfoStorage model."""
+    """The V2LedgerInfoStorage model."""
 
     migrations: Optional[List[V2MigrationInfo]] = prop('migrations', default=None, omit=True)
 

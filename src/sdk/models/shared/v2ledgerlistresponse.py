@@ -10,7 +10,7 @@ from sdk.models.shared.v2ledger import V2Ledger
 
 @dataclasses.dataclass
 class V2LedgerListResponseCursor(Model):
-    """V2LedgerListResponseCursor model."""
+    """The V2LedgerListResponseCursor model."""
 
     data: List[V2Ledger] = prop('data')
     has_more: bool = prop('hasMore')

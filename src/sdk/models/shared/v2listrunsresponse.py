@@ -10,7 +10,7 @@ from sdk.models.shared.v2workflowinstance import V2WorkflowInstance
 
 @dataclasses.dataclass
 class V2ListRunsResponseCursor(Model):
-    """V2ListRunsResponseCursor model."""
+    """The V2ListRunsResponseCursor model."""
 
     data: List[V2WorkflowInstance] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.v2triggeroccurrence import V2TriggerOccurrence
 
 @dataclasses.dataclass
 class V2ListTriggersOccurrencesResponseCursor(Model):
-    """V2ListTriggersOccurrencesResponseCursor model."""
+    """The V2ListTriggersOccurrencesResponseCursor model."""
 
     data: List[V2TriggerOccurrence] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.v2trigger import V2Trigger
 
 @dataclasses.dataclass
 class V2ListTriggersResponseCursor(Model):
-    """V2ListTriggersResponseCursor model."""
+    """The V2ListTriggersResponseCursor model."""
 
     data: List[V2Trigger] = prop('data')
     has_more: bool = prop('hasMore')

@@ -10,7 +10,7 @@ from sdk.models.shared.v2wallet import V2Wallet
 
 @dataclasses.dataclass
 class V2ListWalletsResponseCursor(Model):
-    """V2ListWalletsResponseCursor model."""
+    """The V2ListWalletsResponseCursor model."""
 
     data: List[V2Wallet] = prop('data')
     page_size: int = prop('pageSize')

@@ -10,7 +10,7 @@ from sdk.models.shared.v2workflow import V2Workflow
 
 @dataclasses.dataclass
 class V2ListWorkflowsResponseCursor(Model):
-    """V2ListWorkflowsResponseCursor model."""
+    """The V2ListWorkflowsResponseCursor model."""
 
     data: List[V2Workflow] = prop('data')
     has_more: bool = prop('hasMore')

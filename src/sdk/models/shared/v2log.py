@@ -11,6 +11,7 @@ from sdk._runtime.models import Model, prop
 
 class V2LogType(str, enum.Enum):
     """Values of V2LogType."""
+
     NEW_TRANSACTION = 'NEW_TRANSACTION'
     SET_METADATA = 'SET_METADATA'
     REVERTED_TRANSACTION = 'REVERTED_TRANSACTION'

@@ -10,7 +10,7 @@ from sdk.models.shared.v2log import V2Log
 
 @dataclasses.dataclass
 class V2LogsCursorResponseCursor(Model):
-    """V2LogsCursorResponseCursor model."""
+    """The V2LogsCursorResponseCursor model."""
 
     data: List[V2Log] = prop('data')
     has_more: bool = prop('hasMore')

@@ -11,6 +11,7 @@ from sdk._runtime.models import Model, prop
 
 class V2MigrationInfoState(str, enum.Enum):
     """Values of V2MigrationInfoState."""
+
     TO_DO = 'TO DO'
     DONE = 'DONE'
 

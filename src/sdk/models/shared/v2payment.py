@@ -15,6 +15,7 @@ from sdk.models.shared.v2paymentstatus import V2PaymentStatus
 
 class Scheme(str, enum.Enum):
     """Values of Scheme."""
+
     VISA = 'visa'
     MASTERCARD = 'mastercard'
     AMEX = 'amex'
@@ -37,11 +38,12 @@ class Scheme(str, enum.Enum):
 
 @dataclasses.dataclass
 class V2PaymentRaw(Model):
-    """V2PaymentRaw model."""
+    """The V2PaymentRaw model."""
 
 
 class V2PaymentType(str, enum.Enum):
     """Values of V2PaymentType."""
+
     PAY_IN = 'PAY-IN'
     PAYOUT = 'PAYOUT'
     TRANSFER = 'TRANSFER'

@@ -10,7 +10,7 @@ from sdk.models.shared.v2paymentstatus import V2PaymentStatus
 
 @dataclasses.dataclass
 class V2PaymentAdjustmentRaw(Model):
-    """V2PaymentAdjustmentRaw model."""
+    """The V2PaymentAdjustmentRaw model."""
 
 
 @dataclasses.dataclass

@@ -6,6 +6,7 @@ import enum
 
 class V2PaymentStatus(str, enum.Enum):
     """Payment statuses as reported to v2 workflow activities."""
+
     PENDING = 'PENDING'
     ACTIVE = 'ACTIVE'
     TERMINATED = 'TERMINATED'

@@ -11,7 +11,7 @@ from sdk.models.shared.v2posting import V2Posting
 
 @dataclasses.dataclass
 class V2PostTransactionScript(Model):
-    """V2PostTransactionScript model."""
+    """The V2PostTransactionScript model."""
 
     plain: str = prop('plain')
     vars: Optional[Dict[str, Any]] = prop('vars', default=None, omit=True)

@@ -6,5 +6,6 @@ import enum
 
 class V2TargetType(str, enum.Enum):
     """Kind of object a bulk metadata element applies to: a transaction or an account."""
+
     TRANSACTION = 'TRANSACTION'
     ACCOUNT = 'ACCOUNT'

@@ -10,7 +10,7 @@ from sdk.models.shared.v2expandedtransaction import V2ExpandedTransaction
 
 @dataclasses.dataclass
 class V2TransactionsCursorResponseCursor(Model):
-    """V2TransactionsCursorResponseCursor model."""
+    """The V2TransactionsCursorResponseCursor model."""
 
     data: List[V2ExpandedTransaction] = prop('data')
     has_more: bool = prop('hasMore')

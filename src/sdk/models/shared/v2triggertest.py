@@ -9,7 +9,7 @@ from sdk._runtime.models import Model, prop
 
 @dataclasses.dataclass
 class Filter(Model):
-    """Filter model."""
+    """The Filter model."""
 
     error: Optional[str] = prop('error', default=None, omit=True)
     match: Optional[bool] = prop('match', default=None, omit=True)
@@ -17,7 +17,7 @@ class Filter(Model):
 
 @dataclasses.dataclass
 class Variables(Model):
-    """Variables model."""
+    """The Variables model."""
 
     error: Optional[str] = prop('error', default=None, omit=True)
     value: Optional[str] = prop('value', default=None, omit=True)

@@ -10,7 +10,7 @@ from sdk.models.shared.v2volumeswithbalance import V2VolumesWithBalance
 
 @dataclasses.dataclass
 class V2VolumesWithBalanceCursorResponseCursor(Model):
-    """V2VolumesWithBalanceCursorResponseCursor model."""
+    """The V2VolumesWithBalanceCursorResponseCursor model."""
 
     data: List[V2VolumesWithBalance] = prop('data')
     has_more: bool = prop('hasMore')

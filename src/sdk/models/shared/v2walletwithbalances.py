@@ -11,7 +11,7 @@ from sdk.models.shared.v2assetholder import V2AssetHolder
 
 @dataclasses.dataclass
 class Balances(Model):
-    """Balances model."""
+    """The Balances model."""
 
     main: V2AssetHolder = prop('main')
 

@@ -11,7 +11,7 @@ from sdk.models.shared.assetholder import AssetHolder
 
 @dataclasses.dataclass
 class WalletBalances(Model):
-    """WalletBalances model."""
+    """The WalletBalances model."""
 
     main: AssetHolder = prop('main')
 

@@ -11,7 +11,7 @@ from sdk.models.shared.assetholder import AssetHolder
 
 @dataclasses.dataclass
 class WalletWithBalancesBalances(Model):
-    """WalletWithBalancesBalances model."""
+    """The WalletWithBalancesBalances model."""
 
     main: AssetHolder = prop('main')
 
