@@ -226,3 +226,20 @@ def test_token_request_goes_through_the_callers_session() -> None:
     urls = [sent["request"].url for sent in adapter.sent]
     assert urls == [BASE_URL + "/api/auth/oauth/token", BASE_URL + "/versions"]
     assert adapter.sent[1]["request"].headers["Authorization"] == "Bearer tok-1"
+
+
+def test_close_releases_only_the_session_the_sdk_created() -> None:
+    import requests
+
+    own = requests.Session()
+    closed = []
+    own.close = lambda: closed.append("caller")  # type: ignore[method-assign]
+    with sdk.SDK(server_url=BASE_URL, client=own) as s:
+        assert s.server_url == BASE_URL
+    assert closed == []  # the caller's session is the caller's to close
+
+    created = sdk.SDK(server_url=BASE_URL)
+    session = created._core.session
+    session.close = lambda: closed.append("sdk")  # type: ignore[method-assign]
+    created.close()
+    assert closed == ["sdk"]

@@ -90,6 +90,16 @@ class SDK:
         """The base URL every call goes to."""
         return self._core.server_url
 
+    def close(self) -> None:
+        """Close the HTTP session the SDK created; a session passed as `client` stays open."""
+        self._core.close()
+
+    def __enter__(self) -> SDK:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"SDK(server_url={self._core.server_url!r})"
 

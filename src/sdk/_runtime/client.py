@@ -150,11 +150,16 @@ class ClientCore:
         self.server_url = server_url.rstrip("/")
         self.security = security
         self.session = session if session is not None else requests.Session()
+        self._owns_session = session is None
         self.retry_config = retry_config
         self.timeout = timeout if timeout is not None else defaults.TIMEOUT
         self.user_agent = user_agent
         self.tokens = TokenCache(self._user_agent_headers())
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
 
     # --- request pieces ------------------------------------------------------------------------
 
