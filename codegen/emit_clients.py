@@ -134,7 +134,20 @@ def _method(op: OperationIR, needed: set) -> List[str]:
 def _children_lines(node: ClientIR) -> List[str]:
     lines = []
     for child in node.children:
-        lines.append(f"    {child.attr} = SubClientAttribute({client_module(child)!r}, {child.class_name!r})")
+        lines.append(
+            f"    {child.attr}: SubClientAttribute[{child.class_name}] = "
+            f"SubClientAttribute({client_module(child)!r}, {child.class_name!r})"
+        )
+    return lines
+
+
+def _children_type_imports(node: ClientIR) -> List[str]:
+    """Imports that let type checkers see the sub-client classes (never executed)."""
+    if not node.children:
+        return []
+    lines = ["", "if TYPE_CHECKING:  # sub-client modules load on first access, not at import"]
+    for child in node.children:
+        lines.append(f"    from {client_module(child)} import {child.class_name}")
     return lines
 
 
@@ -167,7 +180,9 @@ def _leaf_module(node: ClientIR) -> Tuple[List[str], List[str], Set[str]]:
 def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_party: Sequence[str] = ()) -> List[str]:
     """Import block in isort order: __future__, stdlib typing, third-party, the sdk package."""
     lines = ["from __future__ import annotations", ""]
-    typing_names = sorted(n for n in needed if n in ("Any", "Callable", "Dict", "List", "Optional", "Union"))
+    typing_names = sorted(
+        n for n in needed if n in ("TYPE_CHECKING", "Any", "Callable", "Dict", "List", "Optional", "Union")
+    )
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
@@ -188,20 +203,33 @@ def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_pa
     return lines
 
 
+def _node_doc(node: ClientIR) -> str:
+    if node.description:
+        return node.description
+    dotted = ".".join(_path(node))
+    if node.children:
+        versions = ", ".join(f"`s.{dotted}.{child.attr}`" for child in node.children)
+        return f"The {dotted} API, one sub-client per version: {versions}."
+    return f"Operations of `s.{dotted}`."
+
+
 def sub_client_module(node: ClientIR) -> str:
     table, methods, needed = _leaf_module(node)
     runtime = ["from sdk._runtime.client import SubClient" + (", SubClientAttribute" if node.children else "")]
     lines = [HEADER]
-    lines.extend(docstring(node.description or f"The `{'.'.join(_path(node))}` sub-client.", ""))
+    lines.extend(docstring(_node_doc(node), ""))
     lines.append("")
+    if node.children:
+        needed.add("TYPE_CHECKING")
     lines.extend(_imports(needed, runtime, bool(node.operations)))
+    lines.extend(_children_type_imports(node))
     lines.append("")
     if table:
         lines.append("")
         lines.extend(table)
     lines.append("")
     lines.append(f"class {node.class_name}(SubClient):")
-    lines.extend(docstring(node.description or f"Operations of `s.{'.'.join(_path(node))}`.", "    "))
+    lines.extend(docstring(_node_doc(node), "    "))
     children = _children_lines(node)
     if children:
         lines.append("")
@@ -268,7 +296,7 @@ def servers_module(api: Api) -> str:
 def root_module(api: Api) -> str:
     node = api.root
     table, methods, needed = _leaf_module(node)
-    needed |= {"Optional", "Dict", "Callable", "Union", "shared"}
+    needed |= {"Optional", "Dict", "Callable", "Union", "shared", "TYPE_CHECKING"}
     variables = sorted({name for server in api.servers for name in server.variables})
     runtime = [
         "from sdk._runtime.client import ClientCore, SubClientAttribute",
@@ -280,6 +308,7 @@ def root_module(api: Api) -> str:
     lines.extend(docstring("The SDK entry point: `sdk.SDK(...)` and its sub-clients.", ""))
     lines.append("")
     lines.extend(_imports(needed, runtime, bool(node.operations), ["requests"]))
+    lines.extend(_children_type_imports(node))
     lines.append("")
     lines.append("")
     lines.extend(table)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Union
+from typing import Callable, Dict, Optional, TYPE_CHECKING, Union
 
 import requests
 
@@ -17,6 +17,16 @@ from sdk._runtime.servers import select_server_url
 from sdk.models import operations, shared
 from sdk.servers import SERVERS, ServerEnvironment
 from sdk.utils.retries import RetryConfig
+
+if TYPE_CHECKING:  # sub-client modules load on first access, not at import
+    from sdk.resources.auth import Auth
+    from sdk.resources.ledger import Ledger
+    from sdk.resources.orchestration import Orchestration
+    from sdk.resources.payments import Payments
+    from sdk.resources.reconciliation import Reconciliation
+    from sdk.resources.search import Search
+    from sdk.resources.wallets import Wallets
+    from sdk.resources.webhooks import Webhooks
 
 
 GET_VERSIONS = Operation(
@@ -36,14 +46,14 @@ class SDK:
     created on first access and share all of it.
     """
 
-    auth = SubClientAttribute('sdk.resources.auth', 'Auth')
-    ledger = SubClientAttribute('sdk.resources.ledger', 'Ledger')
-    orchestration = SubClientAttribute('sdk.resources.orchestration', 'Orchestration')
-    payments = SubClientAttribute('sdk.resources.payments', 'Payments')
-    reconciliation = SubClientAttribute('sdk.resources.reconciliation', 'Reconciliation')
-    search = SubClientAttribute('sdk.resources.search', 'Search')
-    wallets = SubClientAttribute('sdk.resources.wallets', 'Wallets')
-    webhooks = SubClientAttribute('sdk.resources.webhooks', 'Webhooks')
+    auth: SubClientAttribute[Auth] = SubClientAttribute('sdk.resources.auth', 'Auth')
+    ledger: SubClientAttribute[Ledger] = SubClientAttribute('sdk.resources.ledger', 'Ledger')
+    orchestration: SubClientAttribute[Orchestration] = SubClientAttribute('sdk.resources.orchestration', 'Orchestration')
+    payments: SubClientAttribute[Payments] = SubClientAttribute('sdk.resources.payments', 'Payments')
+    reconciliation: SubClientAttribute[Reconciliation] = SubClientAttribute('sdk.resources.reconciliation', 'Reconciliation')
+    search: SubClientAttribute[Search] = SubClientAttribute('sdk.resources.search', 'Search')
+    wallets: SubClientAttribute[Wallets] = SubClientAttribute('sdk.resources.wallets', 'Wallets')
+    webhooks: SubClientAttribute[Webhooks] = SubClientAttribute('sdk.resources.webhooks', 'Webhooks')
 
     def __init__(
         self,

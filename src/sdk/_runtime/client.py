@@ -26,7 +26,6 @@ from .errors import (
     APIError,
     APITimeoutError,
     FormanceError,
-    RequestValidationError,
     ResponseValidationError,
     SDKError,
 )
@@ -483,8 +482,15 @@ class SubClient:
         self._core = core
 
 
-class SubClientAttribute:
-    """A sub-client attribute created (and its module imported) on first access."""
+ClientT = typing.TypeVar("ClientT")
+
+
+class SubClientAttribute(typing.Generic[ClientT]):
+    """A sub-client attribute created (and its module imported) on first access.
+
+    Generated classes annotate it, e.g. `v2: SubClientAttribute[V2]`, so type checkers and IDEs
+    see `s.ledger.v2` as a `V2` while nothing is imported until it is used.
+    """
 
     def __init__(self, module: str, class_name: str) -> None:
         self.module = module
@@ -494,6 +500,12 @@ class SubClientAttribute:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
+    @typing.overload
+    def __get__(self, instance: None, owner: type) -> SubClientAttribute[ClientT]: ...
+
+    @typing.overload
+    def __get__(self, instance: object, owner: type) -> ClientT: ...
+
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
             return self
@@ -501,8 +513,3 @@ class SubClientAttribute:
         client = cls(instance._core)
         instance.__dict__[self.name] = client  # later reads skip the descriptor entirely
         return client
-
-
-def validate_not_none(name: str, value: Any) -> None:
-    if value is None:
-        raise RequestValidationError(name, "is required")
