@@ -12,17 +12,7 @@ from codegen.render import docstring
 
 def client_module(node: ClientIR) -> str:
     """Dotted module of a sub-client: ['ledger', 'v2'] -> 'sdk.resources.ledger.v2'."""
-    return "sdk.resources." + ".".join(_path(node))
-
-
-def _path(node: ClientIR) -> List[str]:
-    return getattr(node, "_path", [])
-
-
-def _assign_paths(node: ClientIR, prefix: List[str]) -> None:
-    node._path = prefix  # type: ignore[attr-defined]
-    for child in node.children:
-        _assign_paths(child, prefix + [child.attr])
+    return "sdk.resources." + ".".join(node.path)
 
 
 def _const_name(op: OperationIR) -> str:
@@ -40,10 +30,6 @@ def _response_spec(spec: ResponseIR) -> str:
 
 def _error_spec(spec: ErrorIR) -> str:
     return f"E({spec.status!r}, {spec.content_type!r}, {spec.error_class!r})"
-
-
-def _strip_package(qualname: str) -> str:
-    return qualname
 
 
 def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> List[str]:
@@ -206,7 +192,7 @@ def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_pa
 def _node_doc(node: ClientIR) -> str:
     if node.description:
         return node.description
-    dotted = ".".join(_path(node))
+    dotted = ".".join(node.path)
     if node.children:
         versions = ", ".join(f"`s.{dotted}.{child.attr}`" for child in node.children)
         return f"The {dotted} API, one sub-client per version: {versions}."
@@ -426,7 +412,6 @@ def package_init(api: Api, sdk_version: str, user_agent_name: str) -> str:
 
 
 def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
-    _assign_paths(api.root, [])
     files: Dict[str, str] = {
         "__init__.py": package_init(api, sdk_version, user_agent_name),
         "sdk.py": root_module(api),
@@ -435,7 +420,7 @@ def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
 
     def walk(node: ClientIR) -> None:
         for child in node.children:
-            path = _path(child)
+            path = child.path
             if child.children:
                 files["resources/" + "/".join(path) + "/__init__.py"] = sub_client_module(child)
             else:

@@ -38,7 +38,7 @@ _STRINGS = {
 class Example:
     """Python source and wire JSON of one example value."""
 
-    __slots__ = ("source", "wire", "value")
+    __slots__ = ("source", "wire")
 
     def __init__(self, source: str, wire: Any) -> None:
         self.source = source

@@ -171,6 +171,8 @@ class ClientIR:
     description: str = ""
     operations: List[OperationIR] = field(default_factory=list)
     children: List[ClientIR] = field(default_factory=list)
+    #: Attribute chain from the SDK object: ["ledger", "v2"] ([] for the root).
+    path: List[str] = field(default_factory=list)
 
 
 @dataclass

@@ -681,6 +681,7 @@ class _Builder:
                         class_name=class_name,
                         module=key.replace(".", "_").replace("-", "_"),
                         description=descriptions.get(key, ""),
+                        path=[naming.snake_case(part) for part in parts[:depth]],
                     )
                     parent.children.append(node)
                     nodes[key] = node
