@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from codegen.emit_models import HEADER
-from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR
-from codegen.naming import enum_member_name
+from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR, TypeRef
+from codegen.naming import SCALAR_ANNOTATIONS, enum_member_name
 from codegen.render import docstring
 
 
@@ -68,26 +68,25 @@ def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> Li
     return lines
 
 
-def _type_text(ref, imports_needed: set) -> str:  # type: ignore[no-untyped-def]
+def _type_text(ref: TypeRef, imports_needed: Set[str]) -> str:
     """Annotation text in a client module, where models are reached as shared.X / operations.X."""
     kind = ref.kind
-    if kind == "ref":
+    if kind == "ref" and ref.ref:
         package, _, name = ref.ref.split(".")
         imports_needed.add(package)
         return f"{package}.{name}"
-    if kind == "optional":
-        imports_needed.add("Optional")
-        return f"Optional[{_type_text(ref.item, imports_needed)}]"
-    if kind == "list":
-        imports_needed.add("List")
-        return f"List[{_type_text(ref.item, imports_needed)}]"
-    if kind == "map":
-        imports_needed.add("Dict")
-        return f"Dict[str, {_type_text(ref.item, imports_needed)}]"
-    return {"str": "str", "int": "int", "bool": "bool", "float": "float", "any": "Any"}[kind]
+    if ref.item is not None and kind in ("optional", "list", "map"):
+        generic = {"optional": "Optional", "list": "List", "map": "Dict"}[kind]
+        imports_needed.add(generic)
+        inner = _type_text(ref.item, imports_needed)
+        return f"Dict[str, {inner}]" if kind == "map" else f"{generic}[{inner}]"
+    if kind == "any":
+        imports_needed.add("Any")
+        return "Any"
+    return SCALAR_ANNOTATIONS[kind]
 
 
-def _method(op: OperationIR, needed: set) -> List[str]:
+def _method(op: OperationIR, needed: Set[str]) -> List[str]:
     params = ["self"]
     if op.request_type is not None:
         annotation = _type_text(op.request_type, needed)
