@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Sequence, Set, Tuple
 from codegen.emit_models import HEADER
 from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR, TypeRef
 from codegen.naming import SCALAR_ANNOTATIONS, enum_member_name
-from codegen.render import docstring
+from codegen.render import collapse_blank_lines, docstring
 
 
 def client_module(node: ClientIR) -> str:
@@ -220,23 +220,7 @@ def sub_client_module(node: ClientIR) -> str:
         lines.append("")
         lines.extend(children)
     lines.extend(methods)
-    return "\n".join(_tidy(lines)) + "\n"
-
-
-def _tidy(lines: List[str]) -> List[str]:
-    out: List[str] = []
-    blank = 0
-    for line in lines:
-        if line == "":
-            blank += 1
-            if blank > 2:
-                continue
-        else:
-            blank = 0
-        out.append(line)
-    while out and out[-1] == "":
-        out.pop()
-    return out
+    return "\n".join(collapse_blank_lines(lines, 2)) + "\n"
 
 
 def _enum_values(spec: Dict[str, Any]) -> List[Any]:
@@ -371,7 +355,7 @@ def root_module(api: Api) -> str:
     lines.append("    def __repr__(self) -> str:")
     lines.append('        return f"SDK(server_url={self._core.server_url!r})"')
     lines.extend(methods)
-    return "\n".join(_tidy(lines)) + "\n"
+    return "\n".join(collapse_blank_lines(lines, 2)) + "\n"
 
 
 def package_init(api: Api, sdk_version: str, user_agent_name: str) -> str:

@@ -117,3 +117,16 @@ def docstring(text: str, indent: str) -> List[str]:
     body.extend(f"{indent}{line}" if line.strip() else "" for line in lines[1:])
     body.append(f'{indent}"""')
     return body
+
+
+def collapse_blank_lines(lines: List[str], keep: int) -> List[str]:
+    """At most `keep` blank lines in a row, none at the end."""
+    out: List[str] = []
+    blank = 0
+    for line in lines:
+        blank = blank + 1 if line == "" else 0
+        if blank <= keep:
+            out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
