@@ -29,7 +29,7 @@ from .errors import (
     ResponseValidationError,
     SDKError,
 )
-from .oauth2 import TokenCache, token_url_for
+from .oauth2 import Credentials, TokenCache, token_url_for
 from .operation import ErrorSpec, Operation, ResponseSpec
 from .retries import Backoff, RetryConfig, retry_after_seconds
 
@@ -168,26 +168,24 @@ class ClientCore:
             plan = op._plan = _Plan(op)
         return typing.cast(_Plan, plan)
 
-    def _credentials(self) -> Optional[Tuple[str, str, Optional[str]]]:
+    def _credentials(self, op: Operation) -> Optional[Credentials]:
         security = self.security
         if callable(security):
-            security = security()
+            security = security()  # called per request, so rotated credentials take effect
         if security is None:
             return None
         client_id = getattr(security, "client_id", None)
         client_secret = getattr(security, "client_secret", None)
         if not client_id or not client_secret:
             return None
-        return client_id, client_secret, getattr(security, "token_url", None)
+        token_url = token_url_for(self.server_url, getattr(security, "token_url", None))
+        return Credentials(token_url, client_id, client_secret, op.scopes)
 
     def _authorization(self, op: Operation, timeout: Timeout) -> Optional[Tuple[str, Any]]:
-        credentials = self._credentials()
+        credentials = self._credentials(op)
         if credentials is None:
             return None
-        client_id, client_secret, token_url = credentials
-        url = token_url_for(self.server_url, token_url)
-        token, key = self.tokens.get(self.session, url, client_id, client_secret, op.scopes, timeout)
-        return token, key
+        return self.tokens.get(self.session, credentials, timeout)
 
     def _user_agent_headers(self) -> Dict[str, str]:
         # A caller's session that names its own User-Agent keeps it.

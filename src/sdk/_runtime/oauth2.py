@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 import requests
 
@@ -19,6 +19,18 @@ from . import defaults
 from .errors import APIConnectionError, APITimeoutError, TokenError
 
 TokenKey = Tuple[str, str, str, Tuple[str, ...]]
+
+
+class Credentials(NamedTuple):
+    """What a token is requested with (and cached under)."""
+
+    token_url: str
+    client_id: str
+    client_secret: str
+    scopes: Tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"Credentials(token_url={self.token_url!r}, client_id={self.client_id!r}, client_secret='***')"
 
 
 def token_url_for(server_url: str, token_url: Optional[str]) -> str:
@@ -47,10 +59,10 @@ class TokenCache:
         self.fetches = 0  # number of token requests made, for diagnostics and tests
 
     @staticmethod
-    def key(token_url: str, client_id: str, client_secret: str, scopes: Tuple[str, ...]) -> TokenKey:
+    def key(credentials: Credentials) -> TokenKey:
         # The secret only enters the key as a digest, so the cache never holds it in clear.
-        digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
-        return (token_url, client_id, digest, tuple(sorted(set(scopes))))
+        digest = hashlib.sha256(credentials.client_secret.encode("utf-8")).hexdigest()
+        return (credentials.token_url, credentials.client_id, digest, tuple(sorted(set(credentials.scopes))))
 
     def _lock_for(self, key: TokenKey) -> threading.Lock:
         with self._guard:
@@ -67,24 +79,16 @@ class TokenCache:
             return None
         return token.value
 
-    def get(
-        self,
-        session: requests.Session,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        scopes: Tuple[str, ...],
-        timeout: Any,
-    ) -> Tuple[str, TokenKey]:
+    def get(self, session: requests.Session, credentials: Credentials, timeout: Any) -> Tuple[str, TokenKey]:
         """An access token for these credentials, fetching one only when needed."""
-        key = self.key(token_url, client_id, client_secret, scopes)
+        key = self.key(credentials)
         value = self._fresh(key)
         if value is not None:
             return value, key
         with self._lock_for(key):
             value = self._fresh(key)  # another thread may have fetched it while we waited
             if value is None:
-                token = self._fetch(session, token_url, client_id, client_secret, key[3], timeout)
+                token = self._fetch(session, credentials._replace(scopes=key[3]), timeout)
                 self._tokens[key] = token
                 value = token.value
         return value, key
@@ -96,15 +100,8 @@ class TokenCache:
             if current is not None and current.value == value:
                 del self._tokens[key]
 
-    def _fetch(
-        self,
-        session: requests.Session,
-        token_url: str,
-        client_id: str,
-        client_secret: str,
-        scopes: Tuple[str, ...],
-        timeout: Any,
-    ) -> _Token:
+    def _fetch(self, session: requests.Session, credentials: Credentials, timeout: Any) -> _Token:
+        token_url, client_id, client_secret, scopes = credentials
         form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         if scopes:
             form["scope"] = " ".join(scopes)
