@@ -218,3 +218,16 @@ def test_undocumented_2xx_status_is_not_an_error(rsps: responses.RequestsMock, c
     res = client.get_versions()
     assert res.status_code == 202
     assert res.raw_response.json() == VERSIONS
+
+
+def test_json_without_a_content_type_is_still_decoded(rsps: responses.RequestsMock, client: sdk.SDK) -> None:
+    """A proxy that drops Content-Type must not turn a good answer into an error."""
+    rsps.get(
+        "http://127.0.0.1:8080/api/ledger/v2/main",
+        body=b'{"data": {"name": "main", "id": 1, "bucket": "b", "addedAt": "2024-01-02T03:04:05Z"}}',
+        content_type=None,
+        headers={},
+    )
+    res = client.ledger.v2.get_ledger(request=operations.V2GetLedgerRequest(ledger="main"))
+    assert res.content_type == ""
+    assert res.v2_get_ledger_response.data.name == "main"

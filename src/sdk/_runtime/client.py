@@ -55,6 +55,8 @@ def _matches_media(actual: str, expected: Optional[str]) -> bool:
     if expected is None or expected in ("*/*", ""):
         return True
     actual = _media(actual)
+    if not actual:
+        return True  # no Content-Type at all (some proxies drop it): let the body speak for itself
     if actual == expected:
         return True
     # application/problem+json and friends are JSON too.
@@ -303,6 +305,9 @@ class ClientCore:
                 ):
                     delay = backoff.next_delay()
                     if delay is not None:
+                        logger.debug(
+                            "retrying %s %s in %.2f s (%s)", op.http_method, log_url, delay, type(error).__name__
+                        )
                         time.sleep(delay)
                         continue
                 raise error from None
@@ -330,6 +335,9 @@ class ClientCore:
             ):
                 delay = backoff.next_delay(retry_after_seconds(response.headers))
                 if delay is not None:
+                    logger.debug(
+                        "retrying %s %s in %.2f s (HTTP %d)", op.http_method, log_url, delay, response.status_code
+                    )
                     response.close()
                     time.sleep(delay)
                     continue
