@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
+    from sdk.utils.pagination import next_page_request, paginate
     from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
 
 _SOURCES = {
@@ -17,6 +18,8 @@ _SOURCES = {
     "format_datetime": "sdk._runtime.codec",
     "get_field_name": "sdk._runtime.codec",
     "parse_datetime": "sdk._runtime.codec",
+    "next_page_request": "sdk.utils.pagination",
+    "paginate": "sdk.utils.pagination",
 }
 
 __all__ = [
@@ -26,6 +29,8 @@ __all__ = [
     "exclude_if_none",
     "format_datetime",
     "get_field_name",
+    "next_page_request",
+    "paginate",
     "parse_datetime",
 ]
 
