@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
     from sdk.utils.pagination import next_page_request, paginate
     from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
+    from sdk.utils.webhooks import verify_webhook
 
 _SOURCES = {
     "BackoffStrategy": "sdk.utils.retries",
@@ -20,6 +21,7 @@ _SOURCES = {
     "parse_datetime": "sdk._runtime.codec",
     "next_page_request": "sdk.utils.pagination",
     "paginate": "sdk.utils.pagination",
+    "verify_webhook": "sdk.utils.webhooks",
 }
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "next_page_request",
     "paginate",
     "parse_datetime",
+    "verify_webhook",
 ]
 
 
