@@ -37,7 +37,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from sdk._runtime.codec import decoder_for, encoder_for, reference_decode, reference_encode
+from sdk._runtime.codec import decoder_for, encoder_for, field_types, reference_decode, reference_encode
 from sdk.models import errors, operations, shared
 
 NONE_TYPE = type(None)
@@ -80,11 +80,7 @@ def strip_optional(tp: Any) -> Tuple[Any, bool]:
 
 
 def hints(cls: type) -> Dict[str, Any]:
-    found = {f.name: f.type for f in dataclasses.fields(cls)}
-    if any(isinstance(tp, str) for tp in found.values()):
-        resolved = typing.get_type_hints(cls)
-        found = {name: resolved[name] for name in found}
-    return found
+    return field_types(cls)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -396,24 +396,33 @@ def _build_decoder(tp: Any) -> Decoder:
     return _identity
 
 
-class _Inline:
+class _SourceBuilder:
+    """Shared by the decoder and encoder builders: the namespace the generated code runs in."""
+
+    prefix = "f"
+
+    def __init__(self, namespace: Dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.depth = 0  # nesting of comprehensions, for unique loop variable names
+
+    def function(self, function: Callable[[Any], Any]) -> str:
+        """The name under which the generated code calls `function`."""
+        for name, value in self.namespace.items():
+            if value is function:
+                return name
+        name = f"{self.prefix}{len(self.namespace)}"
+        self.namespace[name] = function
+        return name
+
+
+class _Inline(_SourceBuilder):
     """Builds the source of one decoding expression, inlining list/dict/optional handling.
 
     Inlining the containers (instead of calling one small function per level) is what keeps
     decoding a page of transactions close to the cost of `json.loads` itself.
     """
 
-    def __init__(self, namespace: Dict[str, Any]) -> None:
-        self.namespace = namespace
-        self.depth = 0
-
-    def function(self, decode: Decoder) -> str:
-        for name, value in self.namespace.items():
-            if value is decode:
-                return name
-        name = f"d{len(self.namespace)}"
-        self.namespace[name] = decode
-        return name
+    prefix = "d"
 
     def expr(self, tp: Any, var: str) -> Optional[str]:
         """Source decoding `var` (never None here) into `tp`; None when no change is needed."""
@@ -686,24 +695,14 @@ _SCALAR_FAST = {
 }
 
 
-class _InlineEncoder:
+class _InlineEncoder(_SourceBuilder):
     """Builds the source of one encoding expression, inlining scalars and containers.
 
     The inlined form reports a bad value by field only; the class encoder then re-runs the
     field through the plain encoders, which name the exact list index or dict key.
     """
 
-    def __init__(self, namespace: Dict[str, Any]) -> None:
-        self.namespace = namespace
-        self.depth = 0
-
-    def function(self, encode: Encoder) -> str:
-        for name, value in self.namespace.items():
-            if value is encode:
-                return name
-        name = f"e{len(self.namespace)}"
-        self.namespace[name] = encode
-        return name
+    prefix = "e"
 
     def expr(self, tp: Any, var: str) -> str:
         inner = _optional_inner(tp)
