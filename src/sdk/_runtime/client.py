@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import threading
 import time
 import typing
 import warnings
@@ -156,7 +155,6 @@ class ClientCore:
         self.timeout = timeout if timeout is not None else defaults.TIMEOUT
         self.user_agent = user_agent
         self.tokens = TokenCache(self._user_agent_headers())
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         if self._owns_session:

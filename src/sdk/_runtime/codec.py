@@ -127,7 +127,7 @@ def field_types(cls: type) -> Dict[str, Any]:
     return found
 
 
-def _optional_inner(tp: Any) -> Optional[Any]:
+def optional_inner(tp: Any) -> Optional[Any]:
     """For Optional[X] return X (or the Union without None); otherwise None."""
     if typing.get_origin(tp) is typing.Union:
         args = typing.get_args(tp)
@@ -184,8 +184,8 @@ def _add(a: Fit, b: Fit) -> Fit:
 def fit(tp: Any, value: Any) -> Optional[Fit]:
     """How `value` fits `tp` (see Fit); None when it cannot (wrong type, required key missing)."""
     if value is None:
-        return _EMPTY_FIT if (tp is Any or _optional_inner(tp) is not None or tp is _NONE_TYPE) else None
-    inner = _optional_inner(tp)
+        return _EMPTY_FIT if (tp is Any or optional_inner(tp) is not None or tp is _NONE_TYPE) else None
+    inner = optional_inner(tp)
     if inner is not None:
         tp = inner
     if tp is Any or tp is object:
@@ -271,7 +271,7 @@ def rank(tp: Any, value: Any) -> Optional[Tuple[int, int, int]]:
     if found is None:
         return None
     top = 0
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     model = inner if inner is not None else tp
     if _is_model(model) and isinstance(value, dict):
         wires = {info.wire for info in json_fields(model)}
@@ -358,7 +358,7 @@ def decoder_for(tp: Any) -> Decoder:
 
 
 def _build_decoder(tp: Any) -> Decoder:
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     if inner is not None:
         decode_inner = decoder_for(inner)
         if decode_inner is _identity:
@@ -426,7 +426,7 @@ class _Inline(_SourceBuilder):
 
     def expr(self, tp: Any, var: str) -> Optional[str]:
         """Source decoding `var` (never None here) into `tp`; None when no change is needed."""
-        inner = _optional_inner(tp)
+        inner = optional_inner(tp)
         if inner is not None:
             body = self.expr(inner, var)
             return None if body is None else f"(None if {var} is None else {body})"
@@ -649,7 +649,7 @@ def _encode_union(branches: Tuple[Any, ...]) -> Encoder:
 
 
 def _build_encoder(tp: Any) -> Encoder:
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     if inner is not None:
         encode_inner = encoder_for(inner)
         return lambda value: None if value is None else encode_inner(value)
@@ -705,7 +705,7 @@ class _InlineEncoder(_SourceBuilder):
     prefix = "e"
 
     def expr(self, tp: Any, var: str) -> str:
-        inner = _optional_inner(tp)
+        inner = optional_inner(tp)
         if inner is not None:
             return f"(None if {var} is None else {self.expr(inner, var)})"
         fast = _SCALAR_FAST.get(tp)
@@ -757,7 +757,7 @@ def _compile_class_encoder(cls: type) -> Encoder:
         expr = inline.expr(info.type, "v")
         lines.append(f"        field = {info.name!r}")
         lines.append(f"        v = obj.{info.name}")
-        if info.required and _optional_inner(info.type) is None and info.type is not Any:
+        if info.required and optional_inner(info.type) is None and info.type is not Any:
             lines.append("        if v is None:")
             lines.append("            raise _Invalid('is required')")
             lines.append(f"        out[{info.wire!r}] = {expr}")
@@ -814,7 +814,7 @@ def reference_decode(tp: Any, value: Any) -> Any:
     """Decode by walking the type on every call (slow; the specification for `decoder_for`)."""
     if value is None:
         return None
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     if inner is not None:
         return reference_decode(inner, value)
     if tp is _dt.datetime:
@@ -855,7 +855,7 @@ def reference_encode(tp: Any, value: Any) -> Any:
     """Encode by walking the type on every call (slow; the specification for `encoder_for`)."""
     if value is None:
         return None
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     if inner is not None:
         return reference_encode(inner, value)
     if isinstance(value, enum.Enum):

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from . import gcpause
-from .codec import _optional_inner, dumps, encode_value, field_types, format_datetime
+from .codec import optional_inner, dumps, encode_value, field_types, format_datetime
 from .errors import RequestValidationError
 
 # RFC 3986 allows these in a path segment; everything else (notably "/", "?", "#", "%") is
@@ -216,7 +216,7 @@ class RequestPlan:
         if isinstance(value, str):
             return value.encode("utf-8")
         if (
-            _optional_inner(self.body_type) is str
+            optional_inner(self.body_type) is str
             and not isinstance(value, (bytes, bytearray, memoryview))
             and not hasattr(value, "read")
             and not hasattr(value, "__iter__")
