@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 from . import gcpause
-from .codec import optional_inner, dumps, encode_value, field_types, format_datetime
+from .codec import dumps, encode_value, field_types, format_datetime, optional_inner
 from .errors import RequestValidationError
 
 # RFC 3986 allows these in a path segment; everything else (notably "/", "?", "#", "%") is
