@@ -909,8 +909,16 @@ class Model:
     __slots__ = ()
 
     def to_dict(self, encode_json: bool = False) -> Dict[str, Any]:
-        """The JSON object for this model (wire names, RFC 3339 datetimes, enum values)."""
-        return encode_value(self, type(self), type(self).__name__)  # type: ignore[no-any-return]
+        """The JSON object for this model (wire names, RFC 3339 datetimes, enum values).
+
+        A model that would not pass request validation (say, a decoded response whose server
+        left out a required property) is still converted, as it is, rather than refused:
+        validation belongs to sending, not to looking at data.
+        """
+        try:
+            return encode_value(self, type(self), type(self).__name__)  # type: ignore[no-any-return]
+        except RequestValidationError:
+            return reference_encode(type(self), self)  # type: ignore[no-any-return]
 
     def to_json(self, *, indent: Optional[int] = None, sort_keys: bool = False, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=sort_keys, **kwargs)
