@@ -399,6 +399,17 @@ def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
         "__init__.py": package_init(api, sdk_version, user_agent_name),
         "sdk.py": root_module(api),
         "servers.py": servers_module(api),
+        "sdkconfiguration.py": "\n".join(
+            [
+                HEADER,
+                '"""Where 4.2.0 defined the server enums: kept so `from sdk.sdkconfiguration import ...` works."""',
+                "",
+                "from sdk.servers import SERVERS, ServerEnvironment",
+                "",
+                '__all__ = ["SERVERS", "ServerEnvironment"]',
+                "",
+            ]
+        ),
     }
 
     def walk(node: ClientIR) -> None:

@@ -25,7 +25,12 @@ from codegen.ir import Api
 ROOT = Path(__file__).resolve().parent.parent
 #: Folders whose files all come from the generator (a stale file there is an error in --check).
 GENERATED_DIRS = ("src/sdk/models", "src/sdk/resources", "docs/sdks", "docs/models", "tests/generated")
-GENERATED_SINGLE_FILES = ("src/sdk/__init__.py", "src/sdk/sdk.py", "src/sdk/servers.py")
+GENERATED_SINGLE_FILES = (
+    "src/sdk/__init__.py",
+    "src/sdk/sdk.py",
+    "src/sdk/sdkconfiguration.py",
+    "src/sdk/servers.py",
+)
 
 
 def load_inputs(root: Path) -> tuple:
