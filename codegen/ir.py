@@ -99,6 +99,21 @@ class ModelIR:
         return f"{self.package}.{self.module}.{self.name}"
 
 
+@dataclass
+class UnionAliasIR:
+    """A named union, e.g. `shared.ConnectorConfig = Union[StripeConfig, ...]`.
+
+    Unions are not classes, so they do not appear among the models; 4.2.0 users still refer to
+    them by name in type hints, so each gets a module-level alias.
+    """
+
+    package: str
+    module: str
+    name: str
+    type: TypeRef  # kind "union"
+    description: str = ""
+
+
 # --- operations --------------------------------------------------------------------------
 
 
@@ -192,6 +207,7 @@ class Api:
     token_url: str
     models: List[ModelIR]  # every model, sorted by (package, module, name)
     root: ClientIR
+    aliases: List[UnionAliasIR] = field(default_factory=list)  # sorted by (package, module, name)
 
     def model(self, qualname: str) -> ModelIR:
         for candidate in self.models:

@@ -60,6 +60,7 @@ from codegen.ir import (
     ResponseIR,
     ServerIR,
     TypeRef,
+    UnionAliasIR,
 )
 
 Schema = Mapping[str, Any]
@@ -319,6 +320,8 @@ class _Builder:
         self.shared_names: dict[str, str] = {}
         self.error_names: dict[str, str] = {}
         self.union_branches = self._find_union_branches()
+        #: (package, module, name) -> union alias (named unions keep a name users can import)
+        self.aliases: dict[tuple[str, str, str], UnionAliasIR] = {}
 
     # -- entry point --
 
@@ -343,6 +346,7 @@ class _Builder:
             token_url=self._token_url(),
             models=sorted(self.models.values(), key=lambda m: (m.package, m.module, m.name)),
             root=root,
+            aliases=[self.aliases[key] for key in sorted(self.aliases)],
         )
 
     # -- operations in the document --
@@ -548,7 +552,9 @@ class _Builder:
         if shape in ("class", "enum"):
             return self._inline_model(schema, ctx, hint)
         if shape == "union":
-            return self._union_type(schema, ctx, hint)
+            union = self._union_type(schema, ctx, hint)
+            self._alias(ctx.package, ctx.module, ctx.prefix + naming.pascal_case(hint), union, schema)
+            return union
         if shape == "list":
             return TypeRef(kind="list", item=self._type(schema.get("items", {}) or {}, ctx, hint))
         if shape == "map":
@@ -570,7 +576,19 @@ class _Builder:
         target = self.schemas.alias_target(name)
         if target is not None:
             return self._ref_type(target, ctx, hint)
-        return self._type(self.schemas.schemas[name], ctx, hint)
+        schema = self.schemas.schemas[name]
+        if self.schemas.shape(schema) == "union":
+            union = self._union_type(schema, ctx, hint)
+            alias_name = (self.overrides.get("alias_names", {}) or {}).get(name, naming.pascal_case(name))
+            self._alias("shared", naming.module_name(alias_name), alias_name, union, schema)
+            return union
+        return self._type(schema, ctx, hint)
+
+    def _alias(self, package: str, module: str, name: str, union: TypeRef, schema: Schema) -> None:
+        """Record a module-level alias for a union (first name wins; the same union is one alias)."""
+        key = (package, module, name)
+        if key not in self.aliases:
+            self.aliases[key] = UnionAliasIR(package, module, name, union, _text(schema, "description"))
 
     def _inline_model(self, schema: Schema, ctx: _Ctx, hint: str) -> TypeRef:
         class_name = self._first_free(ctx.package, ctx.candidates(hint))

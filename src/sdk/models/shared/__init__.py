@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .configsresponse import ConfigsResponseCursor
     from .confirmholdrequest import ConfirmHoldRequest
     from .connector import Connector
+    from .connectorconfig import ConnectorConfig
     from .connectorconfigresponse import ConnectorConfigResponse
     from .connectorresponse import ConnectorResponse
     from .connectorsconfigsresponse import ConnectorsConfigsResponse
@@ -213,6 +214,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .secret import Secret
     from .security import Security
     from .serverinfo import ServerInfo
+    from .stage import Stage
     from .stagedelay import StageDelay
     from .stagesend import StageSend
     from .stagesenddestination import StageSendDestination
@@ -231,6 +233,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .updatetransferinitiationstatusrequest import Status
     from .ledgerinfo import Storage
     from .stripeconfig import StripeConfig
+    from .subject import Subject
     from .taskbankingcircle import TaskBankingCircle
     from .taskbankingcircle import TaskBankingCircleState
     from .taskcurrencycloud import TaskCurrencyCloud
@@ -249,6 +252,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .taskmoneycorp import TaskMoneycorpDescriptor
     from .taskmoneycorp import TaskMoneycorpState
     from .taskresponse import TaskResponse
+    from .taskresponse import TaskResponseData
     from .taskstripe import TaskStripe
     from .taskstripe import TaskStripeDescriptor
     from .taskstripe import TaskStripeState
@@ -257,6 +261,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .taskwise import TaskWiseState
     from .taskscursor import TasksCursor
     from .taskscursor import TasksCursorCursor
+    from .taskscursor import TasksCursorData
     from .response import Total
     from .transaction import Transaction
     from .transactiondata import TransactionData
@@ -311,11 +316,13 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .v2activityvoidhold import V2ActivityVoidHold
     from .v2aggregatebalancesresponse import V2AggregateBalancesResponse
     from .v2assetholder import V2AssetHolder
+    from .v2bulkelement import V2BulkElement
     from .v2bulkelementaddmetadata import V2BulkElementAddMetadata
     from .v2bulkelementaddmetadata import V2BulkElementAddMetadataData
     from .v2bulkelementcreatetransaction import V2BulkElementCreateTransaction
     from .v2bulkelementdeletemetadata import V2BulkElementDeleteMetadata
     from .v2bulkelementdeletemetadata import V2BulkElementDeleteMetadataData
+    from .v2bulkelementresult import V2BulkElementResult
     from .v2bulkelementresult import V2BulkElementResultCreateTransactionSchemas
     from .v2bulkelementresult import V2BulkElementResultDeleteMetadataSchemas
     from .v2bulkelementresult import V2BulkElementResultErrorSchemas
@@ -380,6 +387,7 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .v2reverttransactionresponse import V2RevertTransactionResponse
     from .v2runworkflowresponse import V2RunWorkflowResponse
     from .v2serverinfo import V2ServerInfo
+    from .v2stage import V2Stage
     from .v2stagedelay import V2StageDelay
     from .v2stagesend import V2StageSend
     from .v2stagesenddestination import V2StageSendDestination
@@ -394,6 +402,8 @@ if TYPE_CHECKING:  # static type checkers see real imports; runtime stays lazy
     from .v2stagewaitevent import V2StageWaitEvent
     from .v2stats import V2Stats
     from .v2statsresponse import V2StatsResponse
+    from .v2subject import V2Subject
+    from .v2targetid import V2TargetID
     from .v2targettype import V2TargetType
     from .v2testtriggerresponse import V2TestTriggerResponse
     from .v2transaction import V2Transaction
@@ -501,6 +511,7 @@ _EXPORTS = {
     'ConfigsResponseCursor': 'configsresponse',
     'ConfirmHoldRequest': 'confirmholdrequest',
     'Connector': 'connector',
+    'ConnectorConfig': 'connectorconfig',
     'ConnectorConfigResponse': 'connectorconfigresponse',
     'ConnectorResponse': 'connectorresponse',
     'ConnectorsConfigsResponse': 'connectorsconfigsresponse',
@@ -645,6 +656,7 @@ _EXPORTS = {
     'Secret': 'secret',
     'Security': 'security',
     'ServerInfo': 'serverinfo',
+    'Stage': 'stage',
     'StageDelay': 'stagedelay',
     'StageSend': 'stagesend',
     'StageSendDestination': 'stagesenddestination',
@@ -663,6 +675,7 @@ _EXPORTS = {
     'Status': 'updatetransferinitiationstatusrequest',
     'Storage': 'ledgerinfo',
     'StripeConfig': 'stripeconfig',
+    'Subject': 'subject',
     'TaskBankingCircle': 'taskbankingcircle',
     'TaskBankingCircleState': 'taskbankingcircle',
     'TaskCurrencyCloud': 'taskcurrencycloud',
@@ -681,6 +694,7 @@ _EXPORTS = {
     'TaskMoneycorpDescriptor': 'taskmoneycorp',
     'TaskMoneycorpState': 'taskmoneycorp',
     'TaskResponse': 'taskresponse',
+    'TaskResponseData': 'taskresponse',
     'TaskStripe': 'taskstripe',
     'TaskStripeDescriptor': 'taskstripe',
     'TaskStripeState': 'taskstripe',
@@ -689,6 +703,7 @@ _EXPORTS = {
     'TaskWiseState': 'taskwise',
     'TasksCursor': 'taskscursor',
     'TasksCursorCursor': 'taskscursor',
+    'TasksCursorData': 'taskscursor',
     'Total': 'response',
     'Transaction': 'transaction',
     'TransactionData': 'transactiondata',
@@ -743,11 +758,13 @@ _EXPORTS = {
     'V2ActivityVoidHold': 'v2activityvoidhold',
     'V2AggregateBalancesResponse': 'v2aggregatebalancesresponse',
     'V2AssetHolder': 'v2assetholder',
+    'V2BulkElement': 'v2bulkelement',
     'V2BulkElementAddMetadata': 'v2bulkelementaddmetadata',
     'V2BulkElementAddMetadataData': 'v2bulkelementaddmetadata',
     'V2BulkElementCreateTransaction': 'v2bulkelementcreatetransaction',
     'V2BulkElementDeleteMetadata': 'v2bulkelementdeletemetadata',
     'V2BulkElementDeleteMetadataData': 'v2bulkelementdeletemetadata',
+    'V2BulkElementResult': 'v2bulkelementresult',
     'V2BulkElementResultCreateTransactionSchemas': 'v2bulkelementresult',
     'V2BulkElementResultDeleteMetadataSchemas': 'v2bulkelementresult',
     'V2BulkElementResultErrorSchemas': 'v2bulkelementresult',
@@ -812,6 +829,7 @@ _EXPORTS = {
     'V2RevertTransactionResponse': 'v2reverttransactionresponse',
     'V2RunWorkflowResponse': 'v2runworkflowresponse',
     'V2ServerInfo': 'v2serverinfo',
+    'V2Stage': 'v2stage',
     'V2StageDelay': 'v2stagedelay',
     'V2StageSend': 'v2stagesend',
     'V2StageSendDestination': 'v2stagesenddestination',
@@ -826,6 +844,8 @@ _EXPORTS = {
     'V2StageWaitEvent': 'v2stagewaitevent',
     'V2Stats': 'v2stats',
     'V2StatsResponse': 'v2statsresponse',
+    'V2Subject': 'v2subject',
+    'V2TargetID': 'v2targetid',
     'V2TargetType': 'v2targettype',
     'V2TestTriggerResponse': 'v2testtriggerresponse',
     'V2Transaction': 'v2transaction',
@@ -934,6 +954,7 @@ __all__ = [
     'ConfigsResponseCursor',
     'ConfirmHoldRequest',
     'Connector',
+    'ConnectorConfig',
     'ConnectorConfigResponse',
     'ConnectorResponse',
     'ConnectorsConfigsResponse',
@@ -1078,6 +1099,7 @@ __all__ = [
     'Secret',
     'Security',
     'ServerInfo',
+    'Stage',
     'StageDelay',
     'StageSend',
     'StageSendDestination',
@@ -1096,6 +1118,7 @@ __all__ = [
     'Status',
     'Storage',
     'StripeConfig',
+    'Subject',
     'TaskBankingCircle',
     'TaskBankingCircleState',
     'TaskCurrencyCloud',
@@ -1114,6 +1137,7 @@ __all__ = [
     'TaskMoneycorpDescriptor',
     'TaskMoneycorpState',
     'TaskResponse',
+    'TaskResponseData',
     'TaskStripe',
     'TaskStripeDescriptor',
     'TaskStripeState',
@@ -1122,6 +1146,7 @@ __all__ = [
     'TaskWiseState',
     'TasksCursor',
     'TasksCursorCursor',
+    'TasksCursorData',
     'Total',
     'Transaction',
     'TransactionData',
@@ -1176,11 +1201,13 @@ __all__ = [
     'V2ActivityVoidHold',
     'V2AggregateBalancesResponse',
     'V2AssetHolder',
+    'V2BulkElement',
     'V2BulkElementAddMetadata',
     'V2BulkElementAddMetadataData',
     'V2BulkElementCreateTransaction',
     'V2BulkElementDeleteMetadata',
     'V2BulkElementDeleteMetadataData',
+    'V2BulkElementResult',
     'V2BulkElementResultCreateTransactionSchemas',
     'V2BulkElementResultDeleteMetadataSchemas',
     'V2BulkElementResultErrorSchemas',
@@ -1245,6 +1272,7 @@ __all__ = [
     'V2RevertTransactionResponse',
     'V2RunWorkflowResponse',
     'V2ServerInfo',
+    'V2Stage',
     'V2StageDelay',
     'V2StageSend',
     'V2StageSendDestination',
@@ -1259,6 +1287,8 @@ __all__ = [
     'V2StageWaitEvent',
     'V2Stats',
     'V2StatsResponse',
+    'V2Subject',
+    'V2TargetID',
     'V2TargetType',
     'V2TestTriggerResponse',
     'V2Transaction',

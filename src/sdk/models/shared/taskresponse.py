@@ -20,3 +20,7 @@ class TaskResponse(Model):
     """Envelope carrying a single connector task, shaped after its provider, in `data`."""
 
     data: Union[TaskStripe, TaskWise, TaskCurrencyCloud, TaskDummyPay, TaskModulr, TaskBankingCircle, TaskMangoPay, TaskMoneycorp] = prop('data')
+
+
+TaskResponseData = Union[TaskStripe, TaskWise, TaskCurrencyCloud, TaskDummyPay, TaskModulr, TaskBankingCircle, TaskMangoPay, TaskMoneycorp]
+"""Any of the shapes `TaskResponseData` can take."""

@@ -31,3 +31,7 @@ class TasksCursor(Model):
     """One page of connector tasks, each shaped after its provider, with the cursor tokens."""
 
     cursor: TasksCursorCursor = prop('cursor')
+
+
+TasksCursorData = Union[TaskStripe, TaskWise, TaskCurrencyCloud, TaskDummyPay, TaskModulr, TaskBankingCircle, TaskMangoPay, TaskMoneycorp]
+"""Any of the shapes `TasksCursorData` can take."""
