@@ -247,7 +247,7 @@ def servers_module(api: Api) -> str:
                     lines.append(f"    {enum_member_name(value)} = {value!r}")
     lines.append("")
     lines.append("")
-    lines.append("SERVERS = (")
+    lines.append("SERVER_DEFINITIONS = (")
     for server in api.servers:
         variables = {
             name: (str(spec.get("default", "")), tuple(str(v) for v in _enum_values(spec)))
@@ -258,7 +258,10 @@ def servers_module(api: Api) -> str:
         else:
             lines.append(f"    Server({server.url!r}),")
     lines.append(")")
-    lines.append('"""Index 0 is the default; pass `server_idx=` to pick another."""')
+    lines.append('"""The servers with their variables; index 0 is the default, `server_idx=` picks another."""')
+    lines.append("")
+    lines.append("SERVERS = [server.url for server in SERVER_DEFINITIONS]")
+    lines.append('"""The server URL templates, as 4.2.0 listed them."""')
     return "\n".join(lines) + "\n"
 
 
@@ -271,7 +274,7 @@ def root_module(api: Api) -> str:
         "from sdk._runtime.client import ClientCore, SubClientAttribute",
         "from sdk._runtime.servers import select_server_url",
         "from sdk import SDK_VERSION, USER_AGENT",
-        "from sdk.servers import SERVERS, ServerEnvironment",
+        "from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment",
     ]
     lines = [HEADER]
     lines.extend(docstring("The SDK entry point: `sdk.SDK(...)` and its sub-clients.", ""))
@@ -321,7 +324,7 @@ def root_module(api: Api) -> str:
     )
     lines.extend(docstring(init_doc, "        "))
     lines.append("        url = select_server_url(")
-    lines.append("            SERVERS,")
+    lines.append("            SERVER_DEFINITIONS,")
     lines.append("            server_idx=server_idx,")
     lines.append("            server_url=server_url,")
     lines.append("            url_params=url_params,")

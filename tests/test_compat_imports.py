@@ -57,3 +57,7 @@ def test_legacy_module_paths() -> None:
     assert LegacySDKError is SDKError
     assert ServerEnvironment is sdk.ServerEnvironment
     assert RetryConfig("backoff", BackoffStrategy(1, 2, 1.5, 3)).enabled
+
+
+def test_servers_list_the_url_templates_like_4_2_0() -> None:
+    assert sdk.SERVERS == ["http://localhost", "https://{organization}.{environment}.formance.cloud"]

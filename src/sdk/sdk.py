@@ -15,7 +15,7 @@ from sdk._runtime.operation import Operation, bind
 from sdk._runtime.operation import ResponseSpec as R
 from sdk._runtime.servers import select_server_url
 from sdk.models import operations, shared
-from sdk.servers import SERVERS, ServerEnvironment
+from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment
 from sdk.utils.retries import RetryConfig
 
 if TYPE_CHECKING:  # sub-client modules load on first access, not at import
@@ -79,7 +79,7 @@ class SDK:
         timeout: (connect, read) seconds, or one number for both; defaults to (10, 60).
         """
         url = select_server_url(
-            SERVERS,
+            SERVER_DEFINITIONS,
             server_idx=server_idx,
             server_url=server_url,
             url_params=url_params,

@@ -15,8 +15,11 @@ class ServerEnvironment(str, enum.Enum):
     US_EAST_1 = 'us-east-1'
 
 
-SERVERS = (
+SERVER_DEFINITIONS = (
     Server('http://localhost'),
     Server('https://{organization}.{environment}.formance.cloud', {'organization': ('orgID-stackID', ()), 'environment': ('sandbox', ('sandbox', 'eu-west-1', 'us-east-1'))}),
 )
-"""Index 0 is the default; pass `server_idx=` to pick another."""
+"""The servers with their variables; index 0 is the default, `server_idx=` picks another."""
+
+SERVERS = [server.url for server in SERVER_DEFINITIONS]
+"""The server URL templates, as 4.2.0 listed them."""
