@@ -93,3 +93,11 @@ def test_url_params_fill_placeholders_of_server_url(rsps: responses.RequestsMock
 def test_organization_does_not_touch_server_0(rsps: responses.RequestsMock) -> None:
     s = sdk.SDK(organization="acme", environment=sdk.ServerEnvironment.US_EAST_1)
     assert _called_url(rsps, s) == "http://localhost/versions"
+
+
+@pytest.mark.parametrize("bad", ["localhost:8080", "ftp://files.example.com", "/api"])
+def test_server_url_without_http_scheme_is_refused_at_construction(bad: str) -> None:
+    with pytest.raises(errors.RequestValidationError) as caught:
+        sdk.SDK(server_url=bad)
+    assert caught.value.field == "server_url"
+    assert "http://" in str(caught.value)

@@ -34,6 +34,10 @@ def select_server_url(
         url = server_url
         for name, param in (url_params or {}).items():
             url = url.replace("{" + name + "}", _text(param))
+        if not url.lower().startswith(("http://", "https://")):
+            raise RequestValidationError(
+                "server_url", f"must be an absolute http:// or https:// URL, got {url!r} (e.g. 'https://acme.example.com')"
+            )
         return url.rstrip("/")
     index = 0 if server_idx is None else server_idx
     if not 0 <= index < len(servers):
