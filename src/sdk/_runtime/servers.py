@@ -36,7 +36,8 @@ def select_server_url(
             url = url.replace("{" + name + "}", _text(param))
         if not url.lower().startswith(("http://", "https://")):
             raise RequestValidationError(
-                "server_url", f"must be an absolute http:// or https:// URL, got {url!r} (e.g. 'https://acme.example.com')"
+                "server_url",
+                f"must be an absolute http:// or https:// URL, got {url!r} (e.g. 'https://acme.example.com')",
             )
         return url.rstrip("/")
     index = 0 if server_idx is None else server_idx
