@@ -167,4 +167,23 @@ def emit(api: Api) -> Dict[str, str]:
     files["sdks/README.md"] = client_page(api, maker, api.root, [])
     for model in api.models:
         files[f"models/{model.package}/{model.name.lower()}.md"] = model_page(model)
+    files["models/README.md"] = models_index(api)
     return files
+
+
+def models_index(api: Api) -> str:
+    """One page listing every model, by package, with its first line of description."""
+    titles = {
+        "shared": "Shared data models",
+        "operations": "Operation requests and responses",
+        "errors": "Typed errors",
+    }
+    lines = [NOTE, "# Models", ""]
+    for package in ("shared", "operations", "errors"):
+        lines += [f"## {titles[package]} (`sdk.models.{package}`)", "", "| Model | Description |", "| --- | --- |"]
+        for model in api.models:
+            if model.package == package:
+                summary = model.description.strip().split("\n")[0] if model.description else ""
+                lines.append(f"| [{model.name}]({package}/{model.name.lower()}.md) | {_cell(summary)} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
