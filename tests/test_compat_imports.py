@@ -61,3 +61,18 @@ def test_legacy_module_paths() -> None:
 
 def test_servers_list_the_url_templates_like_4_2_0() -> None:
     assert sdk.SERVERS == ["http://localhost", "https://{organization}.{environment}.formance.cloud"]
+
+
+def test_sdk_configuration_is_the_live_configuration() -> None:
+    import requests
+
+    s = sdk.SDK(server_url="http://127.0.0.1:8080")
+    config = s.sdk_configuration
+    assert config.server_url == "http://127.0.0.1:8080"
+    assert isinstance(config.client, requests.Session)
+    assert config.retry_config is None
+    mine = requests.Session()
+    config.client = mine
+    assert s.sdk_configuration.session is mine
+    s.close()  # a session handed over later belongs to the caller: not closed by the SDK
+    assert mine.adapters  # still usable

@@ -96,6 +96,11 @@ class SDK:
         self.sdk_version = SDK_VERSION
 
     @property
+    def sdk_configuration(self) -> ClientCore:
+        """The live configuration: `server_url`, `client`, `security`, `retry_config`."""
+        return self._core
+
+    @property
     def server_url(self) -> str:
         """The base URL every call goes to."""
         return self._core.server_url

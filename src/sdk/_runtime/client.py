@@ -160,6 +160,22 @@ class ClientCore:
         if self._owns_session:
             self.session.close()
 
+    # 4.2.0 exposed its configuration as `s.sdk_configuration` with the session as `client`;
+    # code that reads or swaps those keeps working against the live configuration.
+    @property
+    def client(self) -> requests.Session:
+        return self.session
+
+    @client.setter
+    def client(self, session: requests.Session) -> None:
+        self.session = session
+        self._owns_session = False
+
+    language = "python"
+
+    def __repr__(self) -> str:
+        return f"SDKConfiguration(server_url={self.server_url!r}, timeout={self.timeout!r})"
+
     # --- request pieces ------------------------------------------------------------------------
 
     def _plan(self, op: Operation) -> _Plan:
