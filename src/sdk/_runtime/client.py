@@ -434,8 +434,8 @@ class ClientCore:
                 data = json.loads(text)
             except ValueError:
                 data = None
-            if isinstance(data, dict) and _has_known_property(plan.error_class(spec), data):
-                cls = plan.error_class(spec)
+            cls = plan.error_class(spec)
+            if isinstance(data, dict) and _has_known_property(cls, data):
                 try:
                     error = decoder_for(cls)(data)
                 except (DecodeError, TypeError, ValueError):
