@@ -27,6 +27,8 @@ setuptools.setup(
         "python-dateutil>=2.8.2",
         "typing-inspect>=0.9.0",
         "jsonpath-python>=1.0.6",
+        # PEP 681 dataclass_transform (required model fields for type checkers); in `typing` from 3.11.
+        'typing_extensions>=4.1; python_version<"3.11"',
     ],
     extras_require={"dev": ["pytest>=7", "responses>=0.23", "PyYAML>=6", "mypy", "ruff"]},
     classifiers=[

@@ -6,8 +6,9 @@ from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from codegen.emit_models import HEADER
 from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR, TypeRef
-from codegen.naming import SCALAR_ANNOTATIONS, enum_member_name
+from codegen.naming import enum_member_name
 from codegen.render import collapse_blank_lines, docstring
+from codegen.type_text import SCALAR_ANNOTATIONS, SCALAR_TYPING_NAMES, TypeText
 
 
 def client_module(node: ClientIR) -> str:
@@ -70,20 +71,21 @@ def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> Li
 
 def _type_text(ref: TypeRef, imports_needed: Set[str]) -> str:
     """Annotation text in a client module, where models are reached as shared.X / operations.X."""
-    kind = ref.kind
-    if kind == "ref" and ref.ref:
-        package, _, name = ref.ref.split(".")
+
+    def model(qualname: str) -> str:
+        package, _, name = qualname.split(".")
         imports_needed.add(package)
         return f"{package}.{name}"
-    if ref.item is not None and kind in ("optional", "list", "map"):
-        generic = {"optional": "Optional", "list": "List", "map": "Dict"}[kind]
-        imports_needed.add(generic)
-        inner = _type_text(ref.item, imports_needed)
-        return f"Dict[str, {inner}]" if kind == "map" else f"{generic}[{inner}]"
-    if kind == "any":
-        imports_needed.add("Any")
-        return "Any"
-    return SCALAR_ANNOTATIONS[kind]
+
+    def generic(name: str) -> str:
+        imports_needed.add(name)
+        return name
+
+    def scalar(typeref: TypeRef) -> str:
+        imports_needed.update(SCALAR_TYPING_NAMES.get(typeref.kind, ()))
+        return SCALAR_ANNOTATIONS[typeref.kind]
+
+    return TypeText(ref=model, scalar=scalar, generic=generic).render(ref)
 
 
 def _method(op: OperationIR, needed: Set[str]) -> List[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Set, Tuple
 
 from codegen.ir import Api, FieldIR, ModelIR, OperationIR, TypeRef, UnionAliasIR
 from codegen.render import Imports, collapse_blank_lines, docstring, refs_in
@@ -29,40 +29,67 @@ RUNTIME_ERRORS = (
 )
 
 
-def _field_line(field: FieldIR, imports: Imports, helpers: set) -> List[str]:
-    annotation = imports.annotation(field.type)
-    args: List[str] = []
+#: Field specifier of each request-field location (`FieldIR.location` key).
+_LOCATION_SPECIFIERS = ("path_param", "query_param", "header")
+_STYLE_DEFAULTS = {"path_param": ("simple", False), "query_param": ("form", True), "header": ("simple", False)}
+NULLABLE_NOTE = "Nullable: None is sent as JSON null; leave the field unset to omit it."
+
+
+def _default_arg(field: FieldIR, helpers: Set[str]) -> List[str]:
+    """`default=...` of an optional field; a nullable one defaults to UNSET ("not given")."""
+    if field.required:
+        return []
+    if field.nullable and (field.default in (None, "None")):
+        helpers.add("UNSET")
+        return ["default=UNSET"]
+    return [f"default={field.default if field.default is not None else 'None'}"]
+
+
+def _constraint_args(field: FieldIR) -> List[str]:
+    return [f"{keyword}={value!r}" for keyword, value in field.constraints.items()]
+
+
+def _specifier(field: FieldIR, helpers: Set[str]) -> str:
+    """The right-hand side of a field line: a field specifier call, a plain default or ""."""
     location = field.location or {}
-    default = [] if field.required else [f"default={field.default if field.default is not None else 'None'}"]
+    default = _default_arg(field, helpers)
     if field.wire is not None and not location:
         helpers.add("prop")
         args = [repr(field.wire)] + default + (["omit=True"] if field.omit_if_none else [])
-        value = f"prop({', '.join(args)})"
-    elif "path_param" in location or "query_param" in location or "header" in location:
-        kind = next(k for k in ("path_param", "query_param", "header") if k in location)
+        if field.nullable and not field.required:
+            args.append("nullable=True")
+        return f"prop({', '.join(args + _constraint_args(field))})"
+    kind = next((k for k in _LOCATION_SPECIFIERS if k in location), None)
+    if kind is not None:
         spec = location[kind]
-        helper = {"path_param": "path_param", "query_param": "query_param", "header": "header"}[kind]
-        helpers.add(helper)
+        helpers.add(kind)
         args = [repr(spec["field_name"])] + default
-        style_default = "form" if kind == "query_param" else "simple"
-        explode_default = kind == "query_param"
+        style_default, explode_default = _STYLE_DEFAULTS[kind]
         if spec.get("style", style_default) != style_default:
             args.append(f"style={spec['style']!r}")
         if bool(spec.get("explode", explode_default)) != explode_default:
             args.append(f"explode={bool(spec['explode'])!r}")
-        value = f"{helper}({', '.join(args)})"
-    elif "request" in location:
+        return f"{kind}({', '.join(args + _constraint_args(field))})"
+    if "request" in location:
         helpers.add("body")
-        value = f"body({location['request']['media_type']!r}{''.join(', ' + d for d in default)})"
-    elif "security" in location:
+        args = [repr(location["request"]["media_type"])] + default
+        if field.nullable and not field.required:
+            args.append("nullable=True")
+        return f"body({', '.join(args)})"
+    if "security" in location:
         helpers.add("security")
-        value = f"security({location['security']['field_name']!r}{''.join(', ' + d for d in default)})"
-    else:
-        value = "" if field.required else (field.default if field.default is not None else "None")
-    line = f"    {field.name}: {annotation}" + (f" = {value}" if value else "")
-    out = [line]
-    if field.description.strip():
-        out.extend(docstring(field.description, "    "))
+        return f"security({', '.join([repr(location['security']['field_name'])] + default)})"
+    return "" if field.required else (field.default if field.default is not None else "None")
+
+
+def _field_line(field: FieldIR, imports: Imports, helpers: Set[str]) -> List[str]:
+    value = _specifier(field, helpers)
+    out = [f"    {field.name}: {imports.annotation(field.type)}" + (f" = {value}" if value else "")]
+    description = field.description.strip()
+    if field.nullable and not field.required:
+        description = f"{description}\n\n{NULLABLE_NOTE}" if description else NULLABLE_NOTE
+    if description:
+        out.extend(docstring(description, "    "))
     return out
 
 
@@ -81,37 +108,39 @@ def _default_doc(model: ModelIR, owners: Dict[str, OperationIR]) -> str:
 def _model_source(
     model: ModelIR,
     imports: Imports,
-    helpers: set,
-    base_names: Dict[str, str],
+    helpers: Set[str],
     discriminators: Dict[str, tuple],
     owners: Dict[str, OperationIR],
 ) -> List[str]:
     lines: List[str] = []
     if model.kind == "enum":
         imports.stdlib.add("enum")
+        helpers.add("keep_unknown_value")
         base = "int" if model.enum_base == "int" else "str"
         lines.append(f"class {model.name}({base}, enum.Enum):")
         lines.extend(docstring(model.description or f"Values of {model.name}.", "    "))
         lines.append("")
         for member, value in model.members.items():
             lines.append(f"    {member} = {value!r}")
+        lines.append("")
+        lines.append("    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.")
+        lines.append("    _missing_ = classmethod(keep_unknown_value)")
         return lines
-    imports.stdlib.add("dataclasses")
+    helpers.add("model")
     is_error = model.kind == "exception-dataclass"
     has_secrets = any("security" in (f.location or {}) for f in model.fields)
     bases = []
     if is_error:
-        bases.append(base_names["APIError"])
+        bases.append("APIError")
     if has_secrets:
-        bases.append(base_names["MaskedSecrets"])
-    bases.append(base_names["Model"])
+        bases.append("MaskedSecrets")
+    bases.append("Model")
     options = []
     if is_error:
         options.append("eq=False")  # exceptions stay hashable, as Python expects
     if has_secrets:
         options.append("repr=False")  # MaskedSecrets provides a repr without credentials
-    decorator = "@dataclasses.dataclass" + (f"({', '.join(options)})" if options else "")
-    lines.append(decorator)
+    lines.append("@model" + (f"({', '.join(options)})" if options else ""))
     lines.append(f"class {model.name}({', '.join(bases)}):")
     lines.extend(docstring(model.description or _default_doc(model, owners), "    "))
     discriminator = discriminators.get(model.qualname)
@@ -121,11 +150,6 @@ def _model_source(
     if model.fields:
         lines.append("")
     for field in model.fields:
-        if field.description == "raw_response" and field.name == "raw_response":
-            imports.third_party.add("requests")
-            lines.append("    raw_response: requests.Response")
-            lines.append('    """The HTTP response, for headers and anything the model does not carry."""')
-            continue
         lines.extend(_field_line(field, imports, helpers))
     return lines
 
@@ -161,8 +185,7 @@ def model_module(
     aliases: Sequence[UnionAliasIR] = (),
 ) -> str:
     imports = Imports(package, module, {m.name for m in models} | {a.name for a in aliases})
-    helpers: set = set()
-    base_names = {"Model": "Model", "APIError": "APIError", "MaskedSecrets": "MaskedSecrets"}
+    helpers: Set[str] = set()
     body: List[str] = []
     ordered = _order_in_module(models)
     # The module docstring is the description of the model the module is named after.
@@ -170,21 +193,21 @@ def model_module(
     for model in ordered:
         body.append("")
         body.append("")
-        body.extend(_model_source(model, imports, helpers, base_names, discriminators, owners))
+        body.extend(_model_source(model, imports, helpers, discriminators, owners))
     for alias in aliases:
         body.append("")
         body.append("")
         body.append(f"{alias.name} = {imports.annotation(alias.type)}")
         body.extend(docstring(alias.description or f"Any of the shapes `{alias.name}` can take.", ""))
     runtime = []
-    needs_model = any(m.kind != "enum" for m in models)
-    if needs_model:
-        names = sorted(
-            helpers
-            | {"Model"}
-            | ({"MaskedSecrets"} if any("security" in (f.location or {}) for m in models for f in m.fields) else set())
-        )
-        runtime.append(f"from sdk._runtime.models import {', '.join(names)}")
+    if any(m.kind != "enum" for m in models):
+        secrets = any("security" in (f.location or {}) for m in models for f in m.fields)
+        runtime.append(f"from sdk._runtime.model_base import {'MaskedSecrets, Model' if secrets else 'Model'}")
+    field_helpers = sorted(helpers - {"keep_unknown_value"})
+    if field_helpers:
+        runtime.append(f"from sdk._runtime.model_fields import {', '.join(field_helpers)}")
+    if "keep_unknown_value" in helpers:
+        runtime.append("from sdk._runtime.open_enums import keep_unknown_value")
     if any(m.kind == "exception-dataclass" for m in models):
         runtime.append("from sdk._runtime.errors import APIError")
     head = [HEADER]

@@ -16,8 +16,12 @@ from typing import Dict, List, Optional
 # --- types -------------------------------------------------------------------------------
 
 #: Scalar kinds. `int` covers int64 and `bigint` (Python ints are exact either way; `fmt`
-#: keeps the wire format for docs and tests). `any` is an untyped JSON value.
-SCALAR_KINDS = ("str", "int", "float", "bool", "datetime", "date", "any", "bytes")
+#: keeps the wire format for docs and tests). `any` is an untyped JSON value. `binary_file` is
+#: a file opened in binary mode (a binary request body is Union[str, bytes, binary_file]);
+#: `http_response` and `headers` are the envelope's raw response and its header mapping.
+SCALAR_KINDS = (
+    "str", "int", "float", "bool", "datetime", "date", "any", "bytes", "binary_file", "http_response", "headers"
+)
 
 
 @dataclass
@@ -76,6 +80,9 @@ class FieldIR:
     #: tells "left unset" (omitted) apart from "set to None" (sent as null); the original SDK
     #: marked such fields with an UNSET sentinel default.
     nullable: bool = False
+    #: Value constraints of the schema that are checked before a request is sent, by runtime
+    #: keyword: {"minimum": 0, "maximum": 1000, "min_length": 1, "max_length": 64, "pattern": "^a"}.
+    constraints: Dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

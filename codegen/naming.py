@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
+from codegen import type_text
 from codegen.ir import TypeRef
 
 #: Attribute names that would shadow something a generated model module relies on
@@ -100,17 +101,12 @@ _SCALAR_BARE = {
     "date": "date",
     "bytes": "bytes",
     "any": "Any",
+    "http_response": "Response",
 }
-SCALAR_ANNOTATIONS = {
-    "str": "str",
-    "int": "int",
-    "float": "float",
-    "bool": "bool",
-    "datetime": "datetime.datetime",
-    "date": "datetime.date",
-    "bytes": "bytes",
-    "any": "Any",
-}
+SCALAR_ANNOTATIONS = type_text.SCALAR_ANNOTATIONS
+
+#: How the surface (typing's repr) prints envelope kinds.
+_SURFACE_SCALARS = dict(SCALAR_ANNOTATIONS, http_response="requests.models.Response")
 
 
 def render_surface_type(typeref: TypeRef) -> str:
@@ -121,39 +117,12 @@ def render_surface_type(typeref: TypeRef) -> str:
     This is the spelling of the reference surface and of the surface test.
     """
     if typeref.kind == "ref":
-        return _ref_name(typeref).rsplit(".", 1)[-1]
+        return (typeref.ref or "").rsplit(".", 1)[-1]
     if typeref.kind in _SCALAR_BARE:
         return _SCALAR_BARE[typeref.kind]
-    return _render_nested(typeref)
+    return _SURFACE.render(typeref)
 
 
-def _render_nested(typeref: TypeRef) -> str:
-    kind = typeref.kind
-    if kind == "ref":
-        return _ref_name(typeref)
-    if kind in SCALAR_ANNOTATIONS:
-        return SCALAR_ANNOTATIONS[kind]
-    if kind == "optional":
-        inner = _item(typeref)
-        if inner.kind == "union":  # typing flattens Optional[Union[...]] into one Union
-            return "Union[" + ", ".join([_render_nested(o) for o in inner.options] + ["NoneType"]) + "]"
-        return f"Optional[{_render_nested(inner)}]"
-    if kind == "list":
-        return f"List[{_render_nested(_item(typeref))}]"
-    if kind == "map":
-        return f"Dict[str, {_render_nested(_item(typeref))}]"
-    if kind == "union":
-        return "Union[" + ", ".join(_render_nested(option) for option in typeref.options) + "]"
-    raise ValueError(f"unknown TypeRef kind {kind!r}")
-
-
-def _item(typeref: TypeRef) -> TypeRef:
-    if typeref.item is None:
-        raise ValueError(f"TypeRef of kind {typeref.kind!r} has no item")
-    return typeref.item
-
-
-def _ref_name(typeref: TypeRef) -> str:
-    if not typeref.ref:
-        raise ValueError("TypeRef of kind 'ref' has no qualified name")
-    return typeref.ref
+_SURFACE = type_text.TypeText(
+    ref=lambda qualname: qualname, scalar=lambda typeref: _SURFACE_SCALARS[typeref.kind], none_name="NoneType"
+)

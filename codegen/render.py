@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Dict, List, Set, Tuple
 
 from codegen.ir import TypeRef
-from codegen.naming import SCALAR_ANNOTATIONS
-
-_SCALARS = SCALAR_ANNOTATIONS
+from codegen.type_text import SCALAR_ANNOTATIONS, SCALAR_TYPING_NAMES, TypeText
 
 
 def split_qualname(qualname: str) -> Tuple[str, str, str]:
@@ -27,6 +25,7 @@ class Imports:
         self.stdlib: Set[str] = set()
         self.third_party: Set[str] = set()
         self.models: Dict[Tuple[str, str, str], str] = {}  # (package, module, name) -> local alias
+        self._text = TypeText(ref=self.model, scalar=self._scalar, generic=self._generic)
 
     def model(self, qualname: str) -> str:
         package, module, name = split_qualname(qualname)
@@ -42,38 +41,20 @@ class Imports:
         return self.models[key]
 
     def annotation(self, ref: TypeRef) -> str:
-        kind = ref.kind
-        if kind in _SCALARS:
-            text = _SCALARS[kind]
-            if kind in ("datetime", "date"):
-                self.stdlib.add("datetime")
-            if kind == "any":
-                self.typing.add("Any")
-            return text
-        if kind == "optional":
-            assert ref.item is not None
-            inner = ref.item
-            if inner.kind == "union":
-                # Optional[Union[A, B]] reads better flattened, and typing flattens it anyway.
-                self.typing.add("Union")
-                return "Union[" + ", ".join([self.annotation(o) for o in inner.options] + ["None"]) + "]"
-            self.typing.add("Optional")
-            return f"Optional[{self.annotation(inner)}]"
-        if kind == "list":
-            assert ref.item is not None
-            self.typing.add("List")
-            return f"List[{self.annotation(ref.item)}]"
-        if kind == "map":
-            assert ref.item is not None
-            self.typing.add("Dict")
-            return f"Dict[str, {self.annotation(ref.item)}]"
-        if kind == "union":
-            self.typing.add("Union")
-            return "Union[" + ", ".join(self.annotation(o) for o in ref.options) + "]"
-        if kind == "ref":
-            assert ref.ref is not None
-            return self.model(ref.ref)
-        raise ValueError(f"unknown type kind {kind!r}")
+        """The annotation text of `ref` in this module, recording the imports it needs."""
+        return self._text.render(ref)
+
+    def _scalar(self, ref: TypeRef) -> str:
+        if ref.kind in ("datetime", "date"):
+            self.stdlib.add("datetime")
+        if ref.kind == "http_response":
+            self.third_party.add("requests")
+        self.typing.update(SCALAR_TYPING_NAMES.get(ref.kind, ()))
+        return SCALAR_ANNOTATIONS[ref.kind]
+
+    def _generic(self, name: str) -> str:
+        self.typing.add(name)
+        return name
 
     def lines(self, runtime: List[str]) -> List[str]:
         out: List[str] = []

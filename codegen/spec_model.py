@@ -96,6 +96,21 @@ def _optional(inner: TypeRef) -> TypeRef:
     return TypeRef(kind="optional", item=inner)
 
 
+#: OpenAPI constraint keyword -> keyword of the runtime's field specifiers.
+_CONSTRAINT_KEYWORDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+
+
+def _constraints(schema: Mapping[str, Any]) -> dict[str, object]:
+    """The constraints of a scalar schema that requests are checked against."""
+    return {ours: schema[theirs] for theirs, ours in _CONSTRAINT_KEYWORDS.items() if schema.get(theirs) is not None}
+
+
 def _python_literal(value: Any) -> str:
     """Python source for a schema `default` (`15`, `'120s'`, `False`)."""
     return repr(value)
@@ -533,6 +548,7 @@ class _Builder:
             deprecated=bool(prop.get("deprecated")),
         )
         field.nullable = nullable
+        field.constraints = _constraints(self.schemas.deref(prop))
         if not required:
             field.default = self._default_of(prop)
         return field
@@ -772,7 +788,7 @@ class _Builder:
         if body is not None:
             media, schema, required, description = body
             op.body_media_type, op.body_required = media, required
-            body_type = self._body_type(schema, ctx, base)
+            body_type = self._body_type(schema, ctx, base, media)
             optional = not required or self.schemas.is_nullable(schema)
             op.body_type = _optional(body_type) if optional else body_type
             body_field = FieldIR(
@@ -806,7 +822,11 @@ class _Builder:
         op.request_type = TypeRef(kind="ref", ref=qualname)
         op.request_required = True
 
-    def _body_type(self, schema: Schema, ctx: _Ctx, base: str) -> TypeRef:
+    def _body_type(self, schema: Schema, ctx: _Ctx, base: str, media: str = JSON_MEDIA) -> TypeRef:
+        if not _is_json(media) and self.schemas.deref(schema).get("type") == "string":
+            # A raw body: text, bytes or a binary file, streamed as given.
+            options = [TypeRef(kind="str"), TypeRef(kind="bytes"), TypeRef(kind="binary_file")]
+            return TypeRef(kind="union", options=options)
         if self.schemas.shape(schema) == "class":
             return self._inline_model_named(schema, ctx, base + "RequestBody")
         return self._type(schema, ctx, "RequestBody")
@@ -847,6 +867,7 @@ class _Builder:
             deprecated=bool(param.get("deprecated")),
         )
         field.nullable = nullable
+        field.constraints = _constraints(self.schemas.deref(schema))
         return field
 
     @staticmethod
@@ -924,10 +945,17 @@ class _Builder:
     def _envelope_fields(with_headers: bool) -> list[FieldIR]:
         fields = [FieldIR(name="content_type", type=TypeRef(kind="str"), required=True)]
         if with_headers:
-            headers = TypeRef(kind="map", item=TypeRef(kind="list", item=TypeRef(kind="str")))
-            fields.append(FieldIR(name="headers", type=headers, required=True))
+            # The response's own case-insensitive header mapping (str values), as 4.2.0 gives.
+            fields.append(FieldIR(name="headers", type=TypeRef(kind="headers"), required=True))
         fields.append(FieldIR(name="status_code", type=TypeRef(kind="int"), required=True))
-        fields.append(FieldIR(name="raw_response", type=TypeRef(kind="any"), required=True, description="raw_response"))
+        fields.append(
+            FieldIR(
+                name="raw_response",
+                type=TypeRef(kind="http_response"),
+                required=True,
+                description="The HTTP response, for headers and anything the model does not carry.",
+            )
+        )
         return fields
 
     # -- security per operation --

@@ -11,7 +11,8 @@ import pytest
 import responses
 
 import sdk
-from sdk._runtime.models import Model, query_param
+from sdk._runtime.model_base import Model
+from sdk._runtime.model_fields import query_param
 from sdk._runtime.params import RequestPlan
 from sdk.models import errors, operations, shared
 

@@ -14,12 +14,17 @@ from .support import BASE_URL, check_wire, sent_request
 
 
 def _wire(value: Any) -> Any:
-    """The JSON form of a decoded value, to compare with what the server sent."""
+    """The JSON form of a decoded value, to compare with what the server sent.
+
+    An absent nullable property decodes to None, which to_dict() writes as null: dropped here.
+    """
+    if hasattr(value, 'to_dict'):
+        value = value.to_dict()
     if isinstance(value, list):
         return [_wire(v) for v in value]
     if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    return value.to_dict() if hasattr(value, 'to_dict') else value
+        return {k: _wire(v) for k, v in value.items() if v is not None}
+    return value
 
 
 @responses.activate
@@ -71,7 +76,7 @@ def test_count_accounts() -> None:
     res = s.ledger.v2.count_accounts(request=operations.V2CountAccountsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     check_wire(sent_request(), 'HEAD', '/api/ledger/v2/ledger001/accounts', [('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
     assert res.status_code == 204
-    assert res.headers['Count'] == ['42']
+    assert res.headers['count'] == res.headers['Count'] == '42'  # the response's own mapping
 
 
 @responses.activate
@@ -90,7 +95,7 @@ def test_count_transactions() -> None:
     res = s.ledger.v2.count_transactions(request=operations.V2CountTransactionsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     check_wire(sent_request(), 'HEAD', '/api/ledger/v2/ledger001/transactions', [('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
     assert res.status_code == 204
-    assert res.headers['Count'] == ['42']
+    assert res.headers['count'] == res.headers['Count'] == '42'  # the response's own mapping
 
 
 @responses.activate

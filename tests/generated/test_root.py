@@ -14,12 +14,17 @@ from .support import BASE_URL, check_wire, sent_request
 
 
 def _wire(value: Any) -> Any:
-    """The JSON form of a decoded value, to compare with what the server sent."""
+    """The JSON form of a decoded value, to compare with what the server sent.
+
+    An absent nullable property decodes to None, which to_dict() writes as null: dropped here.
+    """
+    if hasattr(value, 'to_dict'):
+        value = value.to_dict()
     if isinstance(value, list):
         return [_wire(v) for v in value]
     if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    return value.to_dict() if hasattr(value, 'to_dict') else value
+        return {k: _wire(v) for k, v in value.items() if v is not None}
+    return value
 
 
 @responses.activate

@@ -9,27 +9,24 @@ Generated sub-clients only declare `Operation`s and call `ClientCore.call`.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import time
 import typing
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
-from . import defaults, gcpause
+from . import defaults
 from .errors import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
     FormanceError,
-    ResponseValidationError,
-    SDKError,
 )
+from .lazy import resolve_model
 from .oauth2 import Credentials, TokenCache, token_url_for
-from .operation import ErrorSpec, Operation, ResponseSpec
+from .operation import Operation
 from .retries import Backoff, RetryConfig, retry_after_seconds
 
 logger = logging.getLogger(defaults.LOGGER_NAME)
@@ -38,36 +35,6 @@ Timeout = Union[None, float, Tuple[float, float]]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON = "application/json"
 _OCTET = "application/octet-stream"
-
-
-def resolve_model(qualname: str) -> Any:
-    """'shared.v2posting.V2Posting' -> the class (imports its module on first use)."""
-    module, _, name = qualname.rpartition(".")
-    return getattr(importlib.import_module("sdk.models." + module), name)
-
-
-def _media(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def _matches_media(actual: str, expected: Optional[str]) -> bool:
-    if expected is None or expected in ("*/*", ""):
-        return True
-    actual = _media(actual)
-    if not actual:
-        return True  # no Content-Type at all (some proxies drop it): let the body speak for itself
-    if actual == expected:
-        return True
-    # application/problem+json and friends are JSON too.
-    return expected == _JSON and actual.endswith("+json")
-
-
-def _status_matches(pattern: str, status: int) -> bool:
-    if pattern.isdigit():
-        return int(pattern) == status
-    if len(pattern) == 3 and pattern[1:].upper() == "XX" and pattern[0].isdigit():
-        return status // 100 == int(pattern[0])
-    return False
 
 
 def _redact_url(url: str) -> str:
@@ -107,31 +74,19 @@ class _Plan:
 
     def __init__(self, op: Operation) -> None:
         # Imported on the first call, not at `import sdk`: the codec pulls in dataclasses/inspect.
-        from .codec import decoder_for, field_types
         from .params import RequestPlan
+        from .response_decoding import ResponsePlan
 
         request_cls = resolve_model(op.request_model) if op.request_model else None
         body_type = resolve_model(op.body_model) if (op.body_model and request_cls is None) else None
         if request_cls is None and body_type is not None:
             body_type = Optional[body_type]  # validated for presence separately
         self.request = RequestPlan(request_cls, op.body_field, body_type, op.body_media_type, op.body_required)
-        self.response_cls = resolve_model(op.response_model)
-        hints = field_types(self.response_cls)
-        self.response_decoders: Dict[str, Callable[[Any], Any]] = {}
-        for spec in op.responses:
-            if spec.field:
-                self.response_decoders[spec.field] = decoder_for(hints[spec.field])
-        self.error_classes: Dict[str, Any] = {}
+        self.response = ResponsePlan(op)
         self.streams = any(spec.content_type == _OCTET for spec in op.responses) or any(
             spec.content_type == _OCTET for spec in op.errors
         )
         self.accept = _OCTET + ", " + _JSON if self.streams else _JSON
-
-    def error_class(self, spec: ErrorSpec) -> Any:
-        cls = self.error_classes.get(spec.error_class)
-        if cls is None:
-            cls = self.error_classes[spec.error_class] = resolve_model(spec.error_class)
-        return cls
 
 
 class ClientCore:
@@ -253,16 +208,9 @@ class ClientCore:
         response = self._send(
             op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout
         )
-        if op.branch_hint is None:
-            return self._read(op, plan, response)
-        from .codec import branch_hint
+        from .response_decoding import read_response
 
-        hint = getattr(request, op.branch_hint, None)
-        token = branch_hint.set(str(getattr(hint, "value", hint)) if hint is not None else None)
-        try:
-            return self._read(op, plan, response)
-        finally:
-            branch_hint.reset(token)
+        return read_response(plan.response, response, request)
 
     def _send(
         self,
@@ -368,126 +316,6 @@ class ClientCore:
         if inner is not None and not isinstance(inner, str):
             reason += f": {type(getattr(inner, 'reason', inner)).__name__}"
         return APIConnectionError(f"no usable response ({reason})", method=method, url=url)
-
-    # --- reading the response ------------------------------------------------------------------
-
-    def _read(self, op: Operation, plan: _Plan, response: requests.Response) -> Any:
-        status = response.status_code
-        content_type = response.headers.get("Content-Type", "")
-        spec = _find_response(op.responses, status)
-        if spec is None and status >= 400:
-            self._raise_error(op, plan, response, content_type)
-        fields: Dict[str, Any] = {
-            "content_type": content_type,
-            "status_code": status,
-            "raw_response": response,
-        }
-        if op.response_headers:
-            fields["headers"] = _header_lists(response)
-        if spec is not None and spec.field and spec.content_type != _OCTET:
-            fields[spec.field] = self._decode_body(plan, spec, response, content_type)
-        return plan.response_cls(**fields)
-
-    def _decode_body(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content_type: str) -> Any:
-        content = response.content
-        if not content or not content.strip():
-            return None
-        if not _matches_media(content_type, spec.content_type):
-            raise ResponseValidationError(
-                f"unexpected content type {content_type or 'none'!r} (expected {spec.content_type})",
-                response.status_code,
-                response.text,
-                response,
-            )
-        if len(content) < gcpause.LARGE_BODY_BYTES:
-            return self._decode_json(plan, spec, response, content)
-        with gcpause.paused():
-            return self._decode_json(plan, spec, response, content)
-
-    def _decode_json(self, plan: _Plan, spec: ResponseSpec, response: requests.Response, content: bytes) -> Any:
-        from .codec import DecodeError
-
-        try:
-            data = json.loads(content)
-        except ValueError as exc:
-            raise ResponseValidationError(
-                f"response body is not valid JSON ({exc})", response.status_code, response.text, response
-            ) from None
-        try:
-            return plan.response_decoders[spec.field](data)  # type: ignore[index]
-        except (DecodeError, TypeError, AttributeError, ValueError) as exc:
-            raise ResponseValidationError(
-                f"response body does not match the API description ({exc})",
-                response.status_code,
-                response.text,
-                response,
-            ) from None
-
-    def _raise_error(self, op: Operation, plan: _Plan, response: requests.Response, content_type: str) -> None:
-        from .codec import DecodeError, decoder_for
-
-        status = response.status_code
-        spec = _find_error(op.errors, status)
-        text = response.text
-        if spec is not None and _matches_media(content_type, spec.content_type) and spec.content_type == _JSON:
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = None
-            cls = plan.error_class(spec)
-            if isinstance(data, dict) and _has_known_property(cls, data):
-                try:
-                    error = decoder_for(cls)(data)
-                except (DecodeError, TypeError, ValueError):
-                    error = None
-                if isinstance(error, APIError):
-                    error._attach(response)
-                    raise error
-        raise SDKError(f"API error occurred ({_media(content_type) or 'no content type'})", status, text, response)
-
-
-SpecT = typing.TypeVar("SpecT", ResponseSpec, ErrorSpec)
-
-
-def _find(specs: Tuple[SpecT, ...], status: int, default: bool) -> Optional[SpecT]:
-    """The spec for `status`: an exact code first, then a range ("4XX"), then "default"."""
-    for spec in specs:
-        if spec.status.isdigit() and int(spec.status) == status:
-            return spec
-    for spec in specs:
-        if _status_matches(spec.status, status):
-            return spec
-    if default:
-        for spec in specs:
-            if spec.status == "default":
-                return spec
-    return None
-
-
-def _find_response(specs: Tuple[ResponseSpec, ...], status: int) -> Optional[ResponseSpec]:
-    return _find(specs, status, default=False)
-
-
-def _find_error(specs: Tuple[ErrorSpec, ...], status: int) -> Optional[ErrorSpec]:
-    return _find(specs, status, default=True)
-
-
-def _has_known_property(error_cls: Any, data: Dict[str, Any]) -> bool:
-    """Whether a JSON error body is the documented error at all.
-
-    A gateway's `{"error": "invalid_token"}` would otherwise become a typed error with every
-    field None; as an SDKError it keeps the server's message in `body`.
-    """
-    from .codec import json_fields
-
-    return any(info.wire in data for info in json_fields(error_cls))
-
-
-def _header_lists(response: requests.Response) -> Dict[str, List[str]]:
-    raw = getattr(response.raw, "headers", None)
-    if raw is not None and hasattr(raw, "getlist"):
-        return {key: list(raw.getlist(key)) for key in raw.keys()}
-    return {key: [value] for key, value in response.headers.items()}
 
 
 def _is_replay_unsafe_body(body: Any) -> bool:

@@ -65,7 +65,29 @@ class SDKError(FormanceError):
 
 
 class ResponseValidationError(SDKError):
-    """The response could not be read as the API description says (e.g. invalid JSON)."""
+    """The response could not be read as the API description says (e.g. invalid JSON).
+
+    `path` is the JSON path of the offending value (`data.postings[3].amount`, "" for the body
+    itself) and `problem` what is wrong with it; `Model.from_dict` raises it too, with no
+    response attached (`status_code` -1, `raw_response` None).
+    """
+
+    path: str = ""
+    problem: str = ""
+
+    @classmethod
+    def at(cls, path: str, problem: str, response: Optional[requests.Response] = None) -> ResponseValidationError:
+        where = path or ("response body" if response is not None else "value")
+        if response is None:
+            error = cls(f"{where}: {problem}")
+        else:
+            error = cls(f"{where}: {problem}", response.status_code, response.text, response)
+        error.path = path
+        error.problem = problem
+        return error
+
+    def __str__(self) -> str:
+        return super().__str__() if self.status_code >= 0 else self.message
 
 
 class APIError(FormanceError):

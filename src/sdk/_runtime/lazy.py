@@ -10,6 +10,12 @@ import importlib
 from typing import Any, Callable, Dict, List, Tuple
 
 
+def resolve_model(qualname: str) -> Any:
+    """'shared.v2posting.V2Posting' -> the class (imports its module on first use)."""
+    module, _, name = qualname.rpartition(".")
+    return getattr(importlib.import_module("sdk.models." + module), name)
+
+
 def lazy_exports(package: str, exports: Dict[str, str]) -> Tuple[Callable[[str], Any], Callable[[], List[str]]]:
     """Module `__getattr__`/`__dir__` resolving `exports` (name -> submodule) on first access."""
     namespace = importlib.import_module(package).__dict__

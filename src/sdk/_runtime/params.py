@@ -10,7 +10,9 @@ from urllib.parse import quote
 
 from . import gcpause
 from .codec import dumps, encode_value, field_types, format_datetime, optional_inner
+from .constraints import Constraints
 from .errors import RequestValidationError
+from .model_fields import UNSET, Location
 
 # RFC 3986 allows these in a path segment; everything else (notably "/", "?", "#", "%") is
 # escaped so a value can never change which endpoint is called.
@@ -41,9 +43,19 @@ def escape_path_segment(name: str, value: Any) -> str:
 
 
 class _Param:
-    __slots__ = ("attr", "wire", "kind", "style", "explode", "type", "required", "label")
+    __slots__ = ("attr", "wire", "kind", "style", "explode", "type", "required", "label", "constraints")
 
-    def __init__(self, attr: str, wire: str, kind: str, style: str, explode: bool, tp: Any, required: bool) -> None:
+    def __init__(
+        self,
+        attr: str,
+        wire: str,
+        kind: str,
+        style: str,
+        explode: bool,
+        tp: Any,
+        required: bool,
+        constraints: Optional[Constraints] = None,
+    ) -> None:
         self.attr = attr
         self.wire = wire
         self.kind = kind
@@ -52,6 +64,7 @@ class _Param:
         self.type = tp
         self.required = required
         self.label = f"request.{attr}"
+        self.constraints = constraints
 
 
 def _query_pairs(param: _Param, value: Any) -> List[Tuple[str, str]]:
@@ -107,6 +120,7 @@ class RequestPlan:
         self.body_type = body_type
         self.body_media_type = body_media_type
         self.body_required = body_required
+        self.body_nullable = False
         self.path_params: List[_Param] = []
         self.query_params: List[_Param] = []
         self.header_params: List[_Param] = []
@@ -120,6 +134,7 @@ class RequestPlan:
                     ("header", self.header_params),
                 ):
                     spec = item.metadata.get(kind)
+                    location = item.metadata.get("sdk")
                     if spec is not None:
                         bucket.append(
                             _Param(
@@ -130,18 +145,22 @@ class RequestPlan:
                                 bool(spec.get("explode", kind == "query_param")),
                                 hints[item.name],
                                 required,
+                                location.constraints if isinstance(location, Location) else None,
                             )
                         )
-                if item.metadata.get("request") is not None and self.body_type is None:
-                    self.body_type = hints[item.name]
+                if item.metadata.get("request") is not None:
+                    location = item.metadata.get("sdk")
+                    self.body_nullable = isinstance(location, Location) and location.kind == "body-nullable"
+                    if self.body_type is None:
+                        self.body_type = hints[item.name]
 
     def _value(self, request: Any, param: _Param) -> Any:
         value = getattr(request, param.attr)
-        if value is None:
+        if value is None or value is UNSET:
             if param.required:
                 raise RequestValidationError(param.label, "is required")
             return None
-        return encode_value(value, param.type, param.label)
+        return encode_value(value, param.type, param.label, param.constraints)
 
     def build(self, path_template: str, request: Any) -> Tuple[str, List[Tuple[str, str]], Dict[str, str], Any]:
         """(path, query pairs, headers, body) for `request`; raises RequestValidationError."""
@@ -204,9 +223,15 @@ class RequestPlan:
         else:
             label = "request"
             value = request
+        if value is UNSET:
+            if self.body_required:
+                raise RequestValidationError(label, "is required (it is the request body)")
+            return None  # a nullable body left unset: nothing is sent
         if value is None:
             if self.body_required:
                 raise RequestValidationError(label, "is required (it is the request body)")
+            if self.body_nullable and self.body_media_type == _JSON_MEDIA:
+                return b"null"  # a nullable body set to None explicitly: JSON null, as in 4.2.0
             return None  # an optional body left unset: nothing is sent
         if self.body_media_type == _JSON_MEDIA:
             if isinstance(value, (list, dict)) and len(value) >= gcpause.LARGE_COLLECTION_ITEMS:

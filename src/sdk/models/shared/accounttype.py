@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class AccountType(str, enum.Enum):
     """Whether a payments account belongs to the organisation (internal), to a counterparty (external) or is unknown."""
@@ -10,3 +12,6 @@ class AccountType(str, enum.Enum):
     UNKNOWN = 'UNKNOWN'
     INTERNAL = 'INTERNAL'
     EXTERNAL = 'EXTERNAL'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

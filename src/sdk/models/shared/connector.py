@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class Connector(str, enum.Enum):
     """Payment service providers Payments can connect to."""
@@ -18,3 +20,6 @@ class Connector(str, enum.Enum):
     ATLAR = 'ATLAR'
     ADYEN = 'ADYEN'
     GENERIC = 'GENERIC'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

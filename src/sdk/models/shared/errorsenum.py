@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class ErrorsEnum(str, enum.Enum):
     """Error codes the v1 ledger API may return; newer servers can send other codes, so treat it as open."""
@@ -15,3 +17,6 @@ class ErrorsEnum(str, enum.Enum):
     COMPILATION_FAILED = 'COMPILATION_FAILED'
     METADATA_OVERRIDE = 'METADATA_OVERRIDE'
     NOT_FOUND = 'NOT_FOUND'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class OrchestrationConnector(str, enum.Enum):
     """Payment providers known to the orchestration module's payment activities."""
@@ -15,3 +17,6 @@ class OrchestrationConnector(str, enum.Enum):
     BANKING_CIRCLE = 'BANKING-CIRCLE'
     MANGOPAY = 'MANGOPAY'
     MONEYCORP = 'MONEYCORP'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

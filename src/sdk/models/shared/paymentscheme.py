@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class PaymentScheme(str, enum.Enum):
     """Payment rail or card network a payment went through (card brands, SEPA, ACH, wallets, ...)."""
@@ -31,3 +33,6 @@ class PaymentScheme(str, enum.Enum):
     ACH_DEBIT = 'ach debit'
     ACH = 'ach'
     RTP = 'rtp'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class PaymentStatus(str, enum.Enum):
     """Status of a payment as reported by its PSP, from pending through succeeded, failed, refunded or disputed."""
@@ -18,3 +20,6 @@ class PaymentStatus(str, enum.Enum):
     DISPUTE_WON = 'DISPUTE_WON'
     DISPUTE_LOST = 'DISPUTE_LOST'
     OTHER = 'OTHER'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

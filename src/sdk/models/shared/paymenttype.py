@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class PaymentType(str, enum.Enum):
     """Direction of a payment: pay-in, payout, transfer between own accounts, or other."""
@@ -11,3 +13,6 @@ class PaymentType(str, enum.Enum):
     PAYOUT = 'PAYOUT'
     TRANSFER = 'TRANSFER'
     OTHER = 'OTHER'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class TransferInitiationStatus(str, enum.Enum):
     """Life-cycle states of a transfer initiation, from waiting for validation to processed, failed or reversed."""
@@ -19,3 +21,6 @@ class TransferInitiationStatus(str, enum.Enum):
     REVERSE_FAILED = 'REVERSE_FAILED'
     PARTIALLY_REVERSED = 'PARTIALLY_REVERSED'
     REVERSED = 'REVERSED'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

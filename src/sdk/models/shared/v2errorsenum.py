@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class V2ErrorsEnum(str, enum.Enum):
     """Error codes of the ledger v2 API; servers keep adding codes, so unknown values must be tolerated."""
@@ -19,3 +21,6 @@ class V2ErrorsEnum(str, enum.Enum):
     NO_POSTINGS = 'NO_POSTINGS'
     LEDGER_NOT_FOUND = 'LEDGER_NOT_FOUND'
     IMPORT = 'IMPORT'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class V2PaymentStatus(str, enum.Enum):
     """Payment statuses as reported to v2 workflow activities."""
@@ -13,3 +15,6 @@ class V2PaymentStatus(str, enum.Enum):
     FAILED = 'FAILED'
     SUCCEEDED = 'SUCCEEDED'
     CANCELLED = 'CANCELLED'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,9 +3,14 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class V2TargetType(str, enum.Enum):
     """Kind of object a bulk metadata element applies to: a transaction or an account."""
 
     TRANSACTION = 'TRANSACTION'
     ACCOUNT = 'ACCOUNT'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)

@@ -3,6 +3,8 @@
 
 import enum
 
+from sdk._runtime.open_enums import keep_unknown_value
+
 
 class WebhooksErrorsEnum(str, enum.Enum):
     """Error codes of the webhooks API; treat the list as open."""
@@ -10,3 +12,6 @@ class WebhooksErrorsEnum(str, enum.Enum):
     INTERNAL = 'INTERNAL'
     VALIDATION = 'VALIDATION'
     NOT_FOUND = 'NOT_FOUND'
+
+    # A value newer than the SDK becomes a pseudo-member instead of a ValueError.
+    _missing_ = classmethod(keep_unknown_value)
