@@ -394,6 +394,8 @@ class Ambiguous(Exception):
         super().__init__(f"{label} at {path}: encoded {expected.__name__}, decoded {got.__name__}")
         self.label = label
         self.discriminated = discriminated
+        self.expected = expected
+        self.got = got
 
 
 def _show(value: Any) -> str:
@@ -484,6 +486,10 @@ def typed_diff(tp: Any, expected: Any, got: Any, path: str = "$") -> Optional[st
             chosen = next((b for b in branches if not is_model(b) and isinstance(expected, b)), Any)
         if is_model(chosen) and type(got) is not chosen:
             if type(got) in branches and same_data(expected, got):
+                if branches.index(type(got)) > branches.index(chosen):
+                    # The encoded branch accounts for all of its data, so the decoded one can only
+                    # have tied with it, and a tie goes to the branch declared first.
+                    return f"{path}: tie between {chosen.__name__} and {type(got).__name__} went to the later one"
                 raise Ambiguous(union_label(branches), is_discriminated(branches), path, chosen, type(got))
             return (
                 f"{path}: union {union_label(branches)}: encoded {chosen.__name__}, decoded "
