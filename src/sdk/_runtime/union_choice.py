@@ -74,7 +74,7 @@ class UnionChoice:
             elif score == best:
                 tied.append(index)
         if not tied:
-            raise self.no_branch(value, hint, fit)
+            raise self.no_branch(value)
         if len(tied) > 1 and hint:
             wanted = _letters(hint)
             named = [i for i in tied if wanted and wanted in self.names[i]]
@@ -82,6 +82,6 @@ class UnionChoice:
                 return named[0]
         return tied[0]
 
-    def no_branch(self, value: Any, hint: Optional[str], fit: Fit) -> Invalid:
+    def no_branch(self, value: Any) -> Invalid:
         labels = " | ".join(type_label(b) for b in self.branches)
         return Invalid(f"matches none of {labels}, got {shown(value)}")
