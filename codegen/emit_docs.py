@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List
 
-from codegen.emit_models import discriminator_values
+from codegen.emit_models import NULLABLE_NOTE, discriminator_values
 from codegen.examples import ExampleMaker, pretty, request_example
 from codegen.ir import Api, ClientIR, ModelIR, OperationIR, TypeRef
 from codegen.type_text import SCALAR_ANNOTATIONS, TypeText
@@ -140,7 +140,7 @@ def model_page(model: ModelIR) -> str:
             wire = f"{location[kind].get('field_name')} ({kind.replace('_param', '')})"
         elif "request" in location:
             wire = f"request body ({location['request']['media_type']})"
-        description = field.description if field.description != "raw_response" else "The HTTP response."
+        description = field.description + (f" {NULLABLE_NOTE}" if field.nullable and not field.required else "")
         lines.append(
             f"| `{field.name}` | {type_label(field.type, '../../')} | {'yes' if field.required else 'no'} | "
             f"{('`' + wire + '`') if wire else ''} | {_cell(description)} |"

@@ -105,13 +105,25 @@ def union_branches(tp: Any) -> Tuple[Any, ...]:
     return typing.get_args(tp) if typing.get_origin(tp) is typing.Union else ()
 
 
+_KEYS: Dict[int, Tuple[Any, str]] = {}
+
+
 def type_key(tp: Any) -> Any:
     """A cache key for `tp` that keeps union order.
 
     `Union[A, B] == Union[B, A]` (and so do lists of them), but their tie-break order differs,
-    so typing constructs are keyed by their repr, which lists the arguments in order.
+    so typing constructs are keyed by their repr, which lists the arguments in order. The repr
+    is remembered per object (by identity, the object kept alive with it): this runs on every
+    encode and decode call.
     """
-    return tp if isinstance(tp, type) else repr(tp)
+    if isinstance(tp, type):
+        return tp
+    found = _KEYS.get(id(tp))
+    if found is not None and found[0] is tp:
+        return found[1]
+    key = repr(tp)
+    _KEYS[id(tp)] = (tp, key)
+    return key
 
 
 def type_label(tp: Any) -> str:
