@@ -376,3 +376,24 @@ def test_import_logs_accepts_str_bytes_and_binary_files(rsps: responses.Requests
     client.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger="main", request_body=body))
     sent = only_request(rsps).body
     assert (sent.read() if hasattr(sent, "read") else sent) in ('{"id":1}\n', b'{"id":1}\n')
+
+
+def test_a_nullable_body_set_to_none_is_sent_as_null(rsps: responses.RequestsMock, client: sdk.SDK) -> None:
+    rsps.post(ANY_URL, status=204)
+    client.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(
+        ledger="main", txid=1, request_body=None))
+    client.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(
+        ledger="main", txid=1))
+    explicit, unset = (call.request for call in rsps.calls)
+    assert explicit.body == b"null" and explicit.headers["Content-Type"] == "application/json"
+    assert unset.body is None and "Content-Type" not in unset.headers
+
+
+@pytest.mark.parametrize("connector", list(shared.Connector), ids=lambda c: c.value)
+def test_compiled_and_reference_decoders_agree_with_a_hint(connector: shared.Connector) -> None:
+    config = {"name": "c", "apiKey": "k", "clientID": "id", "endpoint": "https://e"}  # Moneycorp = MangoPay
+    cases = ((shared.TaskResponse, {"data": IDENTICAL_TASK}), (shared.ConnectorConfigResponse, {"data": config}))
+    for tp, data in cases:
+        fast = codec.decoder_for(tp)(data, connector.value)
+        assert fast == codec.reference_decode(tp, data, connector.value)
+        assert type(fast.data) is type(codec.decode(tp, data, connector.value).data)
