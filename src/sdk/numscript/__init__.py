@@ -40,7 +40,7 @@ Contract for embedders (the ledger sandbox codes against this; it is stable):
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable, Mapping, Optional, Union
+from typing import Iterable, List, Mapping, Optional, Union
 
 from .checker import Diagnostic, check_program
 from .errors import (
@@ -90,18 +90,19 @@ def parse(text: str) -> Program:
     return _parse_cached(text)
 
 
-def check(text: str) -> list[Diagnostic]:
+def check(text: str, *, feature_flags: Iterable[str] = ()) -> List[Diagnostic]:
     """Parse and check `text` without running it: unknown variables, type mismatches, bad allotments, ...
 
     Returns the problems as Diagnostic(line, column, message, severity) sorted by position;
-    severity is "error" or "warning". A syntax error gives one error diagnostic. Never raises
-    for problems in the script.
+    severity is "error" or "warning". A syntax error gives one error diagnostic. Experimental
+    features count as enabled when the script declares them or `feature_flags` names them.
+    Never raises for problems in the script.
     """
     try:
         program = parse(text)
     except ParseError as exc:
         return [Diagnostic(exc.line, exc.column, exc.message, "error")]
-    return check_program(program)
+    return check_program(program, feature_flags)
 
 
 def run(

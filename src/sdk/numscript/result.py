@@ -43,7 +43,7 @@ class RunResult:
         """The reference CLI's `run -o json` shape: postings, txMeta, accountsMeta (as rows)."""
         return {
             "postings": [posting.to_json() for posting in self.postings],
-            "txMeta": dict(self.tx_metadata),
+            "txMeta": dict(sorted(self.tx_metadata.items())),
             "accountsMeta": [
                 {"account": account, "key": key, "value": value}
                 for account in sorted(self.accounts_metadata)
