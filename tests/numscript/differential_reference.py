@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,12 +138,24 @@ def find_reference_binary() -> Tuple[Optional[str], str]:
     )
 
 
+_COLORED_ASSET = re.compile(r"^(?P<base>[A-Z][A-Z0-9]*)_(?P<color>[A-Z]+)(?P<scale>/\d+)?$")
+
+
+def _balance_row(account: str, asset: str, amount: int) -> Dict[str, Any]:
+    """A reference balance row; our `ASSET_COLOR[/scale]` keys carry the color in its own field."""
+    colored = _COLORED_ASSET.match(asset)
+    if colored is None:
+        return {"account": account, "asset": asset, "amount": amount}
+    plain = colored.group("base") + (colored.group("scale") or "")
+    return {"account": account, "asset": plain, "amount": amount, "color": colored.group("color")}
+
+
 def reference_inputs(case: GeneratedCase) -> Dict[str, Any]:
     """The case as the reference's inputs file: balances and metadata as rows (its current format)."""
     return {
         "variables": dict(case.variables),
         "balances": [
-            {"account": account, "asset": asset, "amount": amount}
+            _balance_row(account, asset, amount)
             for account, assets in case.balances.items()
             for asset, amount in assets.items()
         ],

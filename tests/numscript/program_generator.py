@@ -53,10 +53,17 @@ ERROR_KINDS = (
     "negative_balance",
     "type_mismatch",
     "tight_balances",
+    "unknown_flag",
 )
 
 ONEOF_FLAG = "experimental-oneof"
 OVERDRAFT_FLAG = "experimental-overdraft-function"
+COLORS_FLAG = "experimental-asset-colors"
+INTERPOLATION_FLAG = "experimental-account-interpolation"
+MID_SCRIPT_FLAG = "experimental-mid-script-function-call"
+GET_AMOUNT_FLAG = "experimental-get-amount-function"
+GET_ASSET_FLAG = "experimental-get-asset-function"
+COLORS = ("RED", "BLUE", "")
 
 
 @dataclass
@@ -124,6 +131,13 @@ class _Builder:
         self.big = self.rng.random() < 0.2
         self.tight = self.error == "tight_balances" or self.rng.random() < 0.15
         self.var_bias = self.rng.choice((0.0, 0.25, 0.5))
+        experimental_ok = self.error != "experimental_without_flag"
+        self.use_colors = experimental_ok and self.chance(0.05)
+        self.use_interpolation = experimental_ok and self.chance(0.04)
+        self.use_mid_script = experimental_ok and self.chance(0.05)
+        self.use_get_functions = experimental_ok and self.chance(0.04)
+        # a few accounts only: the same account is then used twice in a statement, or sends to itself
+        self.account_pool = self.rng.sample(ACCOUNTS, 2) if self.chance(0.25) else list(ACCOUNTS)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -150,7 +164,7 @@ class _Builder:
         return self.rng.randint(1, 10**9)
 
     def account_name(self) -> str:
-        return self.rng.choice(ACCOUNTS)
+        return self.rng.choice(self.account_pool)
 
     def new_variable(self, type_name: str, origin: str = "", asset: str = "") -> _Variable:
         prefix = {"monetary": "m", "account": "acc", "portion": "p", "number": "n", "string": "s", "asset": "a"}
@@ -161,8 +175,11 @@ class _Builder:
     def set_balance(self, account: str, asset: str, amount: int) -> None:
         self.balances.setdefault(account, {})[asset] = amount
 
-    def ensure_balance(self, account: str, asset: str) -> None:
+    def ensure_balance(self, account: str, asset: str, color: str = "") -> None:
         """Give a source account a random starting balance (once)."""
+        if color:
+            base, _, scale = asset.partition("/")
+            asset = f"{base}_{color}" + (f"/{scale}" if scale else "")
         if account == "world" or asset in self.balances.get(account, {}):
             return
         roll = self.rng.random()
@@ -227,10 +244,26 @@ class _Builder:
         name = "world" if allow_world and self.chance(0.12) else self.account_name()
         if name != "world" and self.chance(self.var_bias * 0.6):
             return self.variable_value("account", name), name
+        if name != "world" and ":" in name and self.use_interpolation and self.chance(0.5):
+            self.add_flag(INTERPOLATION_FLAG)
+            head, _, tail = name.rpartition(":")
+            kind = "number" if tail.isdigit() and not tail.startswith("0") else "string"
+            if self.chance(0.3):
+                return f"@{head}:$" + self.new_variable_with_input("account", tail) + "", name
+            return f"@{head}:" + self.variable_value(kind, tail), name
         return "@" + name, name
+
+    def new_variable_with_input(self, type_name: str, value: str) -> str:
+        variable = self.new_variable(type_name)
+        self.inputs[variable.name] = value
+        return variable.name
 
     def number_expr(self, value: int) -> str:
         """An expression of type number that evaluates to `value` (value >= 0)."""
+        if self.use_get_functions and self.chance(0.3):
+            self.add_flag(GET_AMOUNT_FLAG)
+            monetary = self.new_variable_with_input("monetary", f"{self.rng.choice(ASSETS)} {value}")
+            return "$" + self.new_variable("number", origin=f"get_amount(${monetary})").name
         roll = self.rng.random()
         if roll < self.var_bias * 0.5:
             return self.variable_value("number", str(value))
@@ -242,6 +275,10 @@ class _Builder:
         return str(value)
 
     def asset_expr(self, asset: str) -> str:
+        if self.use_get_functions and self.chance(0.3):
+            self.add_flag(GET_ASSET_FLAG)
+            monetary = self.new_variable_with_input("monetary", f"{asset} {self.rng.randint(0, 99)}")
+            return "$" + self.new_variable("asset", origin=f"get_asset(${monetary})").name
         if self.chance(self.var_bias * 0.3):
             return self.variable_value("asset", asset)
         return asset
@@ -335,17 +372,11 @@ class _Builder:
         if kind == "world":
             return "@world" if self.chance(0.8) else "@world allowing overdraft up to " + self.monetary_expr(asset, 5)
         if kind == "account":
-            expr, name = self.account_expr(allow_world=False)
-            self.ensure_balance(name, asset)
-            return expr
+            return self.source_account(asset)
         if kind == "bounded":
-            expr, name = self.account_expr(allow_world=False)
-            self.ensure_balance(name, asset)
-            return f"{expr} allowing overdraft up to {self.cap_expr(asset)}"
+            return f"{self.source_account(asset)} allowing overdraft up to {self.cap_expr(asset)}"
         if kind == "unbounded":
-            expr, name = self.account_expr(allow_world=False)
-            self.ensure_balance(name, asset)
-            return f"{expr} allowing unbounded overdraft"
+            return f"{self.source_account(asset)} allowing unbounded overdraft"
         if kind == "max":
             return f"max {self.cap_expr(asset)} from {self.source(asset, depth + 1)}"
         if kind == "inorder":
@@ -375,23 +406,39 @@ class _Builder:
             kinds += ["max", "inorder"]
         kind = self.rng.choice(kinds)
         if kind == "account":
-            expr, name = self.account_expr(allow_world=False)
-            self.ensure_balance(name, asset)
-            return expr
+            return self.source_account(asset)
         if kind == "bounded":
-            expr, name = self.account_expr(allow_world=False)
-            self.ensure_balance(name, asset)
-            return f"{expr} allowing overdraft up to {self.cap_expr(asset)}"
+            return f"{self.source_account(asset)} allowing overdraft up to {self.cap_expr(asset)}"
         if kind == "max":
             # under a cap any source will do: the cap bounds it
             return f"max {self.cap_expr(asset)} from {self.source(asset, depth + 1)}"
         items = [self.send_all_source(asset, depth + 1) for _ in range(self.rng.randint(1, 3))]
         return "{ " + " ".join(items) + " }"
 
+    def source_account(self, asset: str) -> str:
+        """An account (not @world) to take from, maybe restricted to a color, with a balance."""
+        expr, name = self.account_expr(allow_world=False)
+        if self.use_colors and self.chance(0.5):
+            self.add_flag(COLORS_FLAG)
+            color = self.rng.choice(COLORS)
+            self.ensure_balance(name, asset, color)
+            if self.chance(0.5):
+                self.ensure_balance(name, asset)
+            return f'{expr} \\ "{color}"'
+        self.ensure_balance(name, asset)
+        return expr
+
     def cap_expr(self, asset: str) -> str:
         if self.wants_error("currency_mismatch"):
             other = self.rng.choice([a for a in ASSETS if a != asset])
             return f"[{other} 10]"
+        if self.chance(0.04):
+            return f"[{asset} -{self.rng.randint(1, 9)}]"  # a negative cap counts as zero
+        if self.use_mid_script and self.chance(0.3):
+            self.add_flag(MID_SCRIPT_FLAG)
+            account = self.account_name()
+            self.ensure_balance(account, asset)
+            return f"balance(@{account}, {asset})"
         return self.monetary_expr(asset, self.amount())
 
     # --- destinations -----------------------------------------------------------------------
@@ -467,7 +514,17 @@ class _Builder:
             self.ensure_balance(account, asset)
             if self.balances.get(account, {}).get(asset, 0) < 0:
                 self.set_balance(account, asset, 0)
-            return "$" + self.new_variable("monetary", origin=f"balance(@{account}, {asset})", asset=asset).name
+            # a balance() origin under a number declaration: the reference does not check it
+            type_name = "number" if self.chance(0.05) else "monetary"
+            return "$" + self.new_variable(type_name, origin=f"balance(@{account}, {asset})", asset=asset).name
+        if self.use_mid_script and self.chance(0.4):
+            self.add_flag(MID_SCRIPT_FLAG)
+            account = self.account_name()
+            self.ensure_balance(account, asset)
+            if self.balances.get(account, {}).get(asset, 0) < 0:
+                self.set_balance(account, asset, 0)
+            # read mid-script, so after the statements before it moved money
+            return f"balance(@{account}, {asset})"
         return self.monetary_expr(asset, self.amount())
 
     def save(self) -> str:
@@ -515,8 +572,25 @@ class _Builder:
     def extra_declarations(self) -> None:
         """Declare a few variables that statements do not use, computed from other values."""
         for _ in range(self.rng.randint(0, 2)):
-            kind = self.rng.choice(("number", "string", "account", "portion", "asset", "monetary_balance"))
-            if kind == "number":
+            kind = self.rng.choice(
+                ("number", "string", "account", "portion", "asset", "monetary_balance", "computed", "unused_input")
+            )
+            if kind == "computed":
+                # an origin that is an expression over earlier variables
+                numbers = [v for v in self.variables if v.type_name == "number" and not v.origin]
+                monetaries = [v for v in self.variables if v.type_name == "monetary" and not v.origin and v.asset]
+                if numbers and self.chance(0.5):
+                    self.new_variable("number", origin=f"${self.rng.choice(numbers).name} + {self.rng.randint(0, 9)}")
+                elif monetaries:
+                    chosen = self.rng.choice(monetaries)
+                    self.new_variable(
+                        "monetary",
+                        origin=f"${chosen.name} - [{chosen.asset} {self.rng.randint(0, 3)}]",
+                        asset=chosen.asset,
+                    )
+            elif kind == "unused_input":
+                self.inputs["not_declared"] = "anything"
+            elif kind == "number":
                 self.variable_value("number", str(self.amount()))
             elif kind == "string":
                 self.variable_value("string", self.rng.choice(("x", "some text")))
@@ -559,6 +633,8 @@ class _Builder:
                 statements.append(self.send())
         if self.chance(0.3):
             self.extra_declarations()
+        if self.wants_error("unknown_flag"):
+            self.script_flags.append("experimental-no-such-feature")
         lines: List[str] = []
         if self.script_flags:
             lines.append("#![feature(" + ", ".join(f'"{flag}"' for flag in self.script_flags) + ")]")

@@ -126,6 +126,14 @@ CONSTRUCTS: Dict[str, str] = {
     "string literal": r'"[^"]*"\)',
     "block comment": r"/\*",
     "several statements": r"\)\n(send|save|set_)",
+    "negative cap": r"\[\S+ -\d\]",
+    "color restriction": r' \\ "',
+    "account interpolation": r"@[\w-]+:\$",
+    "get_amount()": r"get_amount\(",
+    "get_asset()": r"get_asset\(",
+    "mid-script balance()": r"(send|max) balance\(",
+    "origin over variables": r"= \$\w+ [+-] ",
+    "unknown feature flag": r"experimental-no-such-feature",
 }
 VARIABLE_TYPES = ("monetary", "account", "portion", "number", "string", "asset")
 
