@@ -15,7 +15,7 @@ a delta. All amounts are Python ints.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .result import Posting
 
@@ -48,6 +48,60 @@ def split(amount: int, portions: Sequence[Tuple[int, int]]) -> List[int]:
         left_over -= 1
         index += 1
     return parts
+
+
+def split_scale(asset: str) -> Tuple[str, int]:
+    """USD/2 -> (USD, 2); COIN -> (COIN, 0)."""
+    base, slash, scale = asset.partition("/")
+    if slash and scale.isdigit():
+        return base, int(scale)
+    return base, 0
+
+
+def scaled_asset(base: str, scale: int) -> str:
+    return f"{base}/{scale}" if scale else base
+
+
+def _truncating_divide(numerator: int, denominator: int) -> Tuple[int, int]:
+    quotient = abs(numerator) // abs(denominator)
+    if (numerator < 0) != (denominator < 0):
+        quotient = -quotient
+    return quotient, numerator - quotient * denominator
+
+
+def find_scaling_solution(
+    needed: Optional[int], needed_scale: int, held: Mapping[int, int]
+) -> Tuple[List[Tuple[int, int]], int]:
+    """Conversions (scale, units) from the other scales held into `needed_scale`, exact and
+    without change left over, and the total they make in `needed_scale` units.
+
+    `needed` None converts everything convertible (send-all). Scales are tried from the finest
+    down; the amount already held at `needed_scale` is not converted and counts toward `needed`.
+    """
+    if needed is not None and needed_scale in held:
+        needed -= held[needed_scale]
+    conversions: List[Tuple[int, int]] = []
+    total = 0
+    for scale in sorted(held, reverse=True):
+        if scale == needed_scale:
+            continue
+        if needed is not None and total >= needed:
+            break
+        # One unit at `scale` is 10**(needed_scale - scale) units at needed_scale.
+        if needed_scale >= scale:
+            factor_num, factor_den = 10 ** (needed_scale - scale), 1
+        else:
+            factor_num, factor_den = 1, 10 ** (scale - needed_scale)
+        available = held[scale] * factor_num // factor_den
+        taken = available if needed is None else min(available, needed - total)
+        units, rest = _truncating_divide(taken * factor_den, factor_num)
+        if rest != 0:
+            units += 1
+        if units == 0:
+            continue
+        total += units * factor_num // factor_den
+        conversions.append((scale, units))
+    return conversions, total
 
 
 class Funds:
@@ -108,6 +162,31 @@ class Funds:
     def balance(self, account: str, asset: str, color: str = "") -> int:
         """The running balance (starting balance plus what this run moved so far)."""
         return int(self._loaded(account, asset, color)[0])
+
+    def family(self, account: str, base: str) -> Dict[int, int]:
+        """Uncolored balances of `account` in every scale of `base` (BASE, BASE/2, ...), by scale.
+
+        Asset scaling is the one place that lists an account's holdings: it iterates the inner
+        mapping of that one account (never the mapping of all accounts).
+        """
+        names: Set[str] = set()
+        holdings = self._accounts.get(account, _MISSING)
+        if holdings is _MISSING:
+            holdings = self._mapping.get(account) if self._mapping is not None else None
+            self._accounts[account] = holdings
+        if holdings is not None:
+            names.update(key for key in holdings if key == base or key.startswith(base + "/"))
+        names.update(
+            asset for (owner, asset, color) in self._entries
+            if owner == account and not color and (asset == base or asset.startswith(base + "/"))
+        )
+        found: Dict[int, int] = {}
+        for name in names:
+            name_base, scale = split_scale(name)
+            # Only canonical names (EUR, EUR/2; not EUR/0 or EUR/02): conversions post under them.
+            if name_base == base and scaled_asset(base, scale) == name:
+                found[scale] = self.balance(account, name)
+        return found
 
     # --- pulling -----------------------------------------------------------------------
 

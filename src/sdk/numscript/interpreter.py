@@ -28,7 +28,7 @@ from .errors import (
     UnknownFunctionError,
     UnsupportedFeatureError,
 )
-from .funds import Funds, split
+from .funds import Funds, find_scaling_solution, scaled_asset, split, split_scale
 from .result import RunResult
 from .values import (
     ACCOUNT_RE,
@@ -363,6 +363,44 @@ class _Run:
                 )
             self.vars[declaration.name] = value
 
+    def prefetch(self, statements: Iterable[n.Statement]) -> None:
+        """Evaluate what the reference evaluates before running anything (to batch its balance
+        queries): each send's amount and the accounts and colors of its sources, and each save's
+        amount and account. Nothing is fetched here (lookups are lazy); the point is that an
+        error in one of these expressions is reported before any statement runs, as there."""
+        for statement in statements:
+            if type(statement) is n.Send:
+                amount = statement.amount
+                if type(amount) is n.SendAll:
+                    self.funds.asset = self.asset(amount.asset, "asset of the send-all [ASSET *]")
+                else:
+                    self.funds.asset = self.monetary(amount, "amount of send").asset  # type: ignore[arg-type]
+                self.prefetch_source(statement.source)
+            elif type(statement) is n.Save:
+                amount = statement.amount
+                if type(amount) is n.SendAll:
+                    self.asset(amount.asset, "asset of save [ASSET *]")
+                else:
+                    self.monetary(amount, "amount of save")  # type: ignore[arg-type]
+                self.account(statement.account, "account of save")
+
+    def prefetch_source(self, source: n.Source) -> None:
+        if type(source) is n.AccountSource:
+            if source.overdraft != n.UNBOUNDED_OVERDRAFT:
+                self.account(source.address, "source")
+                if source.color is not None:
+                    self.string(source.color, "color")
+        elif type(source) is n.ScalingSource:
+            self.account(source.address, "source")
+        elif type(source) is n.InorderSource or type(source) is n.OneofSource:
+            for inner in source.sources:
+                self.prefetch_source(inner)
+        elif type(source) is n.CappedSource:
+            self.prefetch_source(source.source)
+        elif type(source) is n.AllotmentSource:
+            for _, inner in source.items:
+                self.prefetch_source(inner)
+
     def statement(self, statement: n.Statement) -> None:
         if type(statement) is n.Send:
             self.send(statement)  # type: ignore[arg-type]
@@ -481,10 +519,30 @@ class _Run:
                 funds.rewind()
             return self.take(source.sources[-1], amount)
         if type(source) is n.ScalingSource:
-            self.need_flag(ASSET_SCALING, "'with scaling through'", source)
-            self.fail(UnsupportedFeatureError, "asset scaling ('with scaling through') is not supported by "
-                "this interpreter", source)
+            account = self.convert_scales(source, amount)
+            return self.funds.pull(account, amount, 0)
         raise UnsupportedFeatureError(f"source {type(source).__name__} is not supported")
+
+    def convert_scales(self, source: n.ScalingSource, amount: Optional[int]) -> str:
+        """`@a with scaling through @swap`: convert @a's other scales of the asset into the
+        statement's scale through @swap (exactly, with no rounding), before pulling from @a."""
+        self.need_flag(ASSET_SCALING, "'with scaling through'", source)
+        account = self.account(source.address, "source")
+        swap = self.account(source.through, "scaling account")
+        funds = self.funds
+        base, scale = split_scale(funds.asset)
+        held = funds.family(account, base)
+        if not held:
+            self.fail(
+                InvalidValueError,
+                f"@{account} holds no {base} balance of any scale to convert ('with scaling through')",
+                source,
+            )
+        conversions, converted = find_scaling_solution(amount, scale, held)
+        for from_scale, units in conversions:
+            funds.force_posting(account, swap, scaled_asset(base, from_scale), units)
+        funds.force_posting(swap, account, funds.asset, converted)
+        return account
 
     def take_all(self, source: n.Source) -> int:
         """Pull everything `source` can give (send-all)."""
@@ -517,9 +575,8 @@ class _Run:
         if type(source) is n.AllotmentSource:
             self.fail(InvalidSendAllError, "cannot send all [ASSET *] from an allotment source: give an amount", source)
         if type(source) is n.ScalingSource:
-            self.need_flag(ASSET_SCALING, "'with scaling through'", source)
-            self.fail(UnsupportedFeatureError, "asset scaling ('with scaling through') is not supported by "
-                "this interpreter", source)
+            account = self.convert_scales(source, None)
+            return self.funds.pull_all(account, 0)
         raise UnsupportedFeatureError(f"source {type(source).__name__} is not supported")
 
     # --- destinations --------------------------------------------------------------------
@@ -616,6 +673,7 @@ def execute(
         flags.add(declared.name)
     run = _Run(program, balances, metadata, frozenset(flags))
     run.bind_variables(variables)
+    run.prefetch(program.statements)
     statement = run.statement
     for each in program.statements:
         statement(each)
