@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, TextIO
 
 from .checker import check_program
 from .errors import NumscriptError, ParseError
-from .interpreter import execute
+from .interpreter import KNOWN_FLAGS, execute
 from .parser import parse_program
 from .result import RunResult
 from .specs import CaseResult, SpecsFormatError, read_account_metadata, read_balances, run_specs
@@ -77,7 +77,8 @@ def load_inputs(path: str) -> Dict[str, Any]:
         "variables": variables,
         "balances": balances,
         "metadata": metadata,
-        "feature_flags": list(data.get("featureFlags") or []),
+        # Unknown names are ignored, as the reference does with inputs files.
+        "feature_flags": [flag for flag in data.get("featureFlags") or [] if flag in KNOWN_FLAGS],
     }
 
 

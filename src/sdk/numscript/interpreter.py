@@ -355,12 +355,9 @@ class _Run:
                 value = self.call(origin, type_)
             else:
                 value = self.ev(origin)
-            if type_name(value) != type_:
-                self.fail(
-                    TypeMismatchError,
-                    f"variable ${declaration.name} is declared {type_} but its value is {_described(value)}",
-                    declaration,
-                )
+            # Like the reference, a computed value is stored whatever its type (`number $n =
+            # balance(...)` holds a monetary): each use checks the type it needs, so a mismatch
+            # still fails where the value is used. `check()` reports it statically.
             self.vars[declaration.name] = value
 
     def prefetch(self, statements: Iterable[n.Statement]) -> None:

@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import MissingFundsError, NegativeAmountError, NumscriptError
 from .funds import colored_key
-from .interpreter import execute
+from .interpreter import KNOWN_FLAGS, execute
 from .parser import parse_program
 from .result import Posting
 
@@ -239,7 +239,11 @@ def _check_case(
     metadata.update(read_account_metadata(case.get("metadata"), f"{where}.metadata"))
     variables = dict(specs.get("variables") or {})
     variables.update(case.get("variables") or {})
-    flags = list(specs.get("featureFlags") or []) + list(case.get("featureFlags") or [])
+    # The reference ignores flag names it does not know in files; so do we, for the same files.
+    flags = [
+        flag for flag in list(specs.get("featureFlags") or []) + list(case.get("featureFlags") or [])
+        if flag in KNOWN_FLAGS
+    ]
     expect_missing = bool(case.get("expect.error.missingFunds"))
     expect_negative = bool(case.get("expect.error.negativeAmount"))
 
