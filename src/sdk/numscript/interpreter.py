@@ -9,7 +9,7 @@ line and column of the construct at fault.
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, NoReturn, Optional, Tuple, Type
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, NoReturn, Optional, Set, Tuple, Type
 
 from . import nodes as n
 from .errors import (
@@ -29,9 +29,10 @@ from .errors import (
     UnsupportedFeatureError,
 )
 from .funds import Funds, find_scaling_solution, scaled_asset, split, split_scale
-from .result import RunResult
+from .result import Posting, RunResult
 from .values import (
     ACCOUNT_RE,
+    ASSET_RE,
     COLOR_RE,
     Account,
     Asset,
@@ -649,6 +650,29 @@ class _Run:
             self.give(target, amount)  # type: ignore[arg-type]
 
 
+_VALID_NAMES: Set[str] = set()
+
+
+def _check_posting(posting: Posting, program: n.Program) -> None:
+    """The reference refuses to emit a posting the ledger would reject (an asset literal longer
+    than 17 characters or with a scale above 6 digits, say); so does this interpreter."""
+    for name, pattern, what in (
+        (posting.asset, ASSET_RE, "asset"),
+        (posting.source, ACCOUNT_RE, "account"),
+        (posting.destination, ACCOUNT_RE, "account"),
+    ):
+        if name in _VALID_NAMES:
+            continue
+        if not pattern.match(name):
+            raise InvalidValueError(
+                f"the script produced a posting with an invalid {what} {name!r} (an asset is an upper-case "
+                "letter then up to 16 upper-case letters or digits, and an optional /scale of 1 to 6 digits)"
+            )
+        if len(_VALID_NAMES) > 4096:  # a bounded memo: names are few in practice
+            _VALID_NAMES.clear()
+        _VALID_NAMES.add(name)
+
+
 def execute(
     program: n.Program,
     variables: Optional[Mapping[str, Any]],
@@ -674,8 +698,11 @@ def execute(
     statement = run.statement
     for each in program.statements:
         statement(each)
+    postings = run.funds.postings
+    for posting in postings:
+        _check_posting(posting, program)
     result = RunResult(
-        run.funds.postings,
+        postings,
         {key: render(value) for key, value in run.tx_meta.items()},
         {
             account: {key: render(value) for key, value in values.items()}

@@ -51,7 +51,8 @@ _SEGMENT = r"(?:[a-zA-Z0-9_-]+|\$[a-z_]+[a-z0-9_]*)"
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\r\n]+)
-  | (?P<line_comment>//[^\n]*)
+  | (?P<line_comment>//[^\n]*\n)
+  | (?P<open_line_comment>//)
   | (?P<block_comment>/\*)
   | (?P<percent>[0-9]+(?:\.[0-9]+)?%)
   | (?P<number>[0-9]+(?:_[0-9]+)*)
@@ -130,6 +131,13 @@ def tokenize(text: str) -> List[Token]:
         end = found.end()
         if kind == "ws" or kind == "line_comment":
             pass
+        elif kind == "open_line_comment":
+            # The reference grammar ends a `//` comment with a newline, so it rejects a comment
+            # on the last line without one; say so rather than report a stray '/'.
+            raise ParseError(
+                "a // comment must end with a newline (add one at the end of the script)",
+                line, column, text[line_start:].split("\n", 1)[0], length=2,
+            )
         elif kind == "block_comment":
             end = _skip_block_comment(text, position, line, column)
             token_text = text[position:end]

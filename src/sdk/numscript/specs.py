@@ -72,11 +72,8 @@ def _amount(value: Any, where: str) -> int:
         raise SpecsFormatError(f"{where}: amount must be an integer, got {value!r}")
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    raise SpecsFormatError(f"{where}: amount must be an integer, got {value!r}")
+    # Like the reference, only JSON integers: 5.0 or "5" are refused rather than guessed at.
+    raise SpecsFormatError(f"{where}: amount must be a JSON integer (no decimal point, no quotes), got {value!r}")
 
 
 def _no_scope(row: Mapping[str, Any], where: str) -> None:
