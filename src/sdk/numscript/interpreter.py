@@ -328,13 +328,8 @@ class _Run:
     def bind_variables(self, given: Optional[Mapping[str, Any]]) -> None:
         for declaration in self.program.variables:
             type_ = declaration.type_name
-            if type_ not in _ARTICLES:
-                self.fail(
-                    InvalidVariableError,
-                    f"${declaration.name}: unknown type '{type_}' (use account, asset, number, string, monetary "
-                    "or portion)",
-                    declaration,
-                )
+            # An unknown type name is reported by parse_typed, i.e. only where a value must be
+            # read as that type (given from outside, or from meta()), as the reference does.
             origin = declaration.origin
             if origin is None:
                 raw = given.get(declaration.name) if given is not None else None
