@@ -24,6 +24,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 try:  # tests/numscript may or may not be a package
+    from .differential_corners import CORNER_CASES
     from .differential_reference import (
         REFERENCE_VERSION,
         Outcome,
@@ -33,8 +34,9 @@ try:  # tests/numscript may or may not be a package
         outcomes_agree,
         run_ours,
     )
-    from .program_generator import GeneratedCase, generate_case, generate_cases
+    from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
 except ImportError:  # pragma: no cover - depends on how pytest imports this directory
+    from differential_corners import CORNER_CASES  # type: ignore[no-redef]
     from differential_reference import (  # type: ignore[no-redef]
         REFERENCE_VERSION,
         Outcome,
@@ -44,9 +46,16 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
         outcomes_agree,
         run_ours,
     )
-    from program_generator import GeneratedCase, generate_case, generate_cases  # type: ignore[no-redef]
+    from program_generator import (  # type: ignore[no-redef]
+        GeneratedCase,
+        generate_case,
+        generate_cases,
+        mutate_case,
+    )
 
 CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
+#: Damaged programs (mostly parse errors) compared on top, a quarter as many.
+MUTATED_COUNT = max(1, CASE_COUNT // 4)
 BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
 #: Full reports shown in a failure message; the rest are counted.
 REPORTS_SHOWN = 3
@@ -62,7 +71,7 @@ def cases() -> List[GeneratedCase]:
 
 
 @pytest.fixture(scope="module")
-def reference_outcomes(cases: List[GeneratedCase]) -> List[Outcome]:
+def reference() -> ReferenceRunner:
     binary, how = find_reference_binary()
     if binary is None:
         message = (
@@ -71,7 +80,12 @@ def reference_outcomes(cases: List[GeneratedCase]) -> List[Outcome]:
         )
         warnings.warn(message, DifferentialTestNotRun, stacklevel=1)
         pytest.skip(message)
-    return ReferenceRunner(binary).run_all(cases)
+    return ReferenceRunner(binary)
+
+
+@pytest.fixture(scope="module")
+def reference_outcomes(reference: ReferenceRunner, cases: List[GeneratedCase]) -> List[Outcome]:
+    return reference.run_all(cases)
 
 
 def _uses_feature_flag(case: GeneratedCase) -> bool:
@@ -171,7 +185,7 @@ def test_reference_accepts_every_generated_program(
         assert {"MissingFundsError", "InvalidVariableError", "TypeMismatchError"} <= set(classes), classes
 
 
-def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
+def _compare(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
     mismatches: List[Tuple[GeneratedCase, Outcome, Outcome]] = []
     unsupported = 0
     for case, reference in zip(cases, reference_outcomes):
@@ -192,3 +206,21 @@ def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], referen
             f"NUMSCRIPT_DIFF_SEED=<seed> NUMSCRIPT_DIFF_COUNT=1):\n\n{shown}",
             pytrace=False,
         )
+
+
+def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
+    _compare(cases, reference_outcomes)
+
+
+def test_damaged_programs_fail_alike(reference: ReferenceRunner) -> None:
+    """Random edits of valid programs: both must reject the same texts, and agree on the rest."""
+    mutated = [mutate_case(BASE_SEED + index) for index in range(MUTATED_COUNT)]
+    outcomes = reference.run_all(mutated)
+    # Without rejections, the edits would not be testing the parser.
+    assert sum(outcome.error_class == "ParseError" for outcome in outcomes) >= len(mutated) // 3
+    _compare(mutated, outcomes)
+
+
+def test_corner_programs_match_the_reference(reference: ReferenceRunner) -> None:
+    """Hand-picked corners (error order, running balances, posting merges, lexical edges)."""
+    _compare(CORNER_CASES, reference.run_all(CORNER_CASES))
