@@ -232,7 +232,7 @@ def servers_module(api: Api) -> str:
     lines = [HEADER, '"""The servers the API description lists, and the environments of Formance Cloud."""', ""]
     lines.append("import enum")
     lines.append("")
-    lines.append("from sdk._runtime.servers import Server")
+    lines.append("from sdk._runtime.server_selection import Server")
     lines.append("")
     for server in api.servers:
         for name, spec in server.variables.items():
@@ -272,7 +272,7 @@ def root_module(api: Api) -> str:
     variables = sorted({name for server in api.servers for name in server.variables})
     runtime = [
         "from sdk._runtime.client import ClientCore, SubClientAttribute",
-        "from sdk._runtime.servers import select_server_url",
+        "from sdk._runtime.server_selection import select_server_url",
         "from sdk import SDK_VERSION, USER_AGENT",
         "from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment",
     ]

@@ -13,7 +13,7 @@ from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
 from sdk._runtime.operation import Operation, bind
 from sdk._runtime.operation import ResponseSpec as R
-from sdk._runtime.servers import select_server_url
+from sdk._runtime.server_selection import select_server_url
 from sdk.models import operations, shared
 from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment
 from sdk.utils.retries import RetryConfig
