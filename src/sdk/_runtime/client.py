@@ -14,12 +14,13 @@ import logging
 import time
 import typing
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import requests
 
 from . import defaults, gcpause
+from .configuration import Timeout, check_retry_config, check_timeout, resolve_security
 from .errors import APIError, ResponseValidationError, SDKError, connection_error_from
 from .oauth2 import Credentials, TokenCache, token_url_for
 from .operation import ErrorSpec, Operation, ResponseSpec
@@ -28,7 +29,6 @@ from .retry_policy import Action, Attempt, RetryConfig, RetryState, decide, neve
 
 logger = logging.getLogger(defaults.LOGGER_NAME)
 
-Timeout = Union[None, float, Tuple[float, float]]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON = "application/json"
 _OCTET = "application/octet-stream"
@@ -147,17 +147,13 @@ class ClientCore:
         return typing.cast(_Plan, plan)
 
     def _credentials(self, op: Operation) -> Optional[Credentials]:
-        security = self.security
-        if callable(security):
-            security = security()  # called per request, so rotated credentials take effect
+        # A callable is called per request, so rotated credentials take effect; what it returns
+        # is checked before anything is sent.
+        security = resolve_security(self.security)
         if security is None:
             return None
-        client_id = getattr(security, "client_id", None)
-        client_secret = getattr(security, "client_secret", None)
-        if not client_id or not client_secret:
-            return None
-        token_url = token_url_for(self.server_url, getattr(security, "token_url", None))
-        return Credentials(token_url, client_id, client_secret, op.scopes)
+        token_url = token_url_for(self.server_url, security.token_url)
+        return Credentials(token_url, security.client_id, security.client_secret, op.scopes)
 
     def _authorization(self, op: Operation, timeout: Timeout, state: RetryState) -> Optional[Tuple[str, Any]]:
         credentials = self._credentials(op)
@@ -188,6 +184,10 @@ class ClientCore:
                 DeprecationWarning,
                 stacklevel=3,
             )
+        if timeout is not None:
+            timeout = check_timeout("timeout", timeout)
+        if retries is not None:
+            check_retry_config("retries", retries)
         plan = self._plan(op)
         path, query, param_headers, body = plan.request.build(op.path, request)
         url = self.server_url + path
@@ -438,6 +438,38 @@ class SubClient:
     def __init__(self, core: ClientCore) -> None:
         self._core = core
 
+    def __repr__(self) -> str:
+        return describe_client(self)
+
+
+def namespace_of(client: object) -> str:
+    """`s.ledger.v2` -> 'ledger.v2' (from the generated module path sdk.resources.ledger.v2)."""
+    module = type(client).__module__
+    prefix = "sdk.resources."
+    return module[len(prefix) :] if module.startswith(prefix) else ""
+
+
+def describe_client(client: Any) -> str:
+    """What a client is for: namespace, server URL, and its operations or sub-clients."""
+    cls = type(client)
+    parts = []
+    namespace = namespace_of(client)
+    if namespace:
+        parts.append(f"namespace={namespace!r}")
+    parts.append(f"server_url={client._core.server_url!r}")
+    sub_clients = [
+        name
+        for klass in reversed(cls.__mro__)
+        for name, value in vars(klass).items()
+        if isinstance(value, SubClientAttribute)
+    ]
+    if sub_clients:
+        parts.append(f"sub_clients={sub_clients!r}")
+    operations = sorted(name for name, value in vars(cls).items() if hasattr(value, "operation"))
+    if operations:
+        parts.append(f"operations={operations!r}")
+    return f"{cls.__name__}({', '.join(parts)})"
+
 
 ClientT = typing.TypeVar("ClientT")
 
@@ -445,14 +477,16 @@ ClientT = typing.TypeVar("ClientT")
 class SubClientAttribute(typing.Generic[ClientT]):
     """A sub-client attribute created (and its module imported) on first access.
 
-    Generated classes annotate it, e.g. `v2: SubClientAttribute[V2]`, so type checkers and IDEs
-    see `s.ledger.v2` as a `V2` while nothing is imported until it is used.
+    Generated classes declare it as `v2 = SubClientAttribute["V2"](...)`, so type checkers and
+    IDEs see `s.ledger.v2` as a `V2` while nothing is imported until it is used. It is a read-only
+    data descriptor, so `help()` lists it with its description rather than as an object.
     """
 
-    def __init__(self, module: str, class_name: str) -> None:
+    def __init__(self, module: str, class_name: str, doc: str = "") -> None:
         self.module = module
         self.class_name = class_name
         self.name = ""
+        self.__doc__ = f"{doc} ({module}.{class_name})" if doc else f"{module}.{class_name}"
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -466,7 +500,16 @@ class SubClientAttribute(typing.Generic[ClientT]):
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
             return self
+        cached = instance.__dict__.get(self.name)
+        if cached is not None:
+            return cached
         cls = getattr(importlib.import_module(self.module), self.class_name)
         client = cls(instance._core)
-        instance.__dict__[self.name] = client  # later reads skip the descriptor entirely
-        return client
+        # setdefault: two threads racing on the first access end up with the same sub-client.
+        return instance.__dict__.setdefault(self.name, client)
+
+    def __set__(self, instance: Any, value: ClientT) -> None:
+        raise AttributeError(f"{self.name} is a sub-client of the SDK and cannot be replaced")
+
+    def __repr__(self) -> str:
+        return f"<sub-client {self.name}: {self.module}.{self.class_name}>"

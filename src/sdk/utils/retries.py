@@ -16,6 +16,18 @@ class BackoffStrategy:
     """Exponential backoff; intervals are in milliseconds, as in the original SDK."""
 
     def __init__(self, initial_interval: int, max_interval: int, exponent: float, max_elapsed_time: int) -> None:
+        for name, value, minimum in (
+            ("initial_interval", initial_interval, 0),
+            ("max_interval", max_interval, 0),
+            ("exponent", exponent, 0),
+            ("max_elapsed_time", max_elapsed_time, -1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"BackoffStrategy.{name}: expected a number, got {type(value).__name__} {value!r}")
+            if not value > minimum:
+                bound = "zero or more" if minimum < 0 else "more than zero"
+                unit = "" if name == "exponent" else " milliseconds"
+                raise ValueError(f"BackoffStrategy.{name}: must be {bound}{unit}, got {value}")
         self.initial_interval = initial_interval
         self.max_interval = max_interval
         self.exponent = exponent
@@ -51,6 +63,11 @@ class RetryConfig:
     ) -> None:
         if strategy not in ("backoff", "none"):
             raise ValueError(f"RetryConfig.strategy: expected 'backoff' or 'none', got {strategy!r}")
+        if backoff is not None and not isinstance(backoff, BackoffStrategy):
+            raise TypeError(f"RetryConfig.backoff: expected a BackoffStrategy or None, got {type(backoff).__name__}")
+        codes = tuple(status_codes)
+        if not all(isinstance(code, int) and not isinstance(code, bool) for code in codes):
+            raise TypeError(f"RetryConfig.status_codes: expected HTTP statuses as ints, e.g. (429, 503), got {codes!r}")
         self.strategy = strategy
         self.backoff = backoff or BackoffStrategy(
             defaults.RETRY_INITIAL_INTERVAL_MS,
@@ -59,7 +76,7 @@ class RetryConfig:
             defaults.RETRY_MAX_ELAPSED_MS,
         )
         self.retry_connection_errors = retry_connection_errors
-        self.status_codes = tuple(status_codes)
+        self.status_codes = codes
         self.retry_non_idempotent = retry_non_idempotent
 
     @property
