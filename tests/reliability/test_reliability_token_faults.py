@@ -181,6 +181,17 @@ def test_token_requests_are_logged_as_token_requests_without_the_secret(
     assert all(SECRET not in line for line in lines)
 
 
+def test_token_connection_failure_is_logged_as_a_token_request(
+        server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+    s = make_sdk(server, retry_config=fast_retries())
+    server.plan.add(fs.drop_before(), path=TOKEN_PATH)
+    with caplog.at_level(logging.DEBUG, logger="sdk"):
+        s.ledger.v2.get_info()
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("sdk")]
+    assert any(line.startswith(f"token request POST {server.url}{TOKEN_PATH} failed") for line in lines), lines
+    assert not any(line.startswith("GET") and "failed" in line for line in lines), "logged as if the API call failed"
+
+
 def test_retry_after_longer_than_max_interval_is_capped(server: FaultServer) -> None:
     config = RetryConfig("backoff", BackoffStrategy(initial_interval=20, max_interval=300, exponent=1.5,
                                                     max_elapsed_time=10_000), retry_connection_errors=True)
