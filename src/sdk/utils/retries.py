@@ -1,8 +1,8 @@
 """Retry configuration: `from sdk.utils.retries import RetryConfig, BackoffStrategy`.
 
 Retries are off unless a RetryConfig is given to the SDK or to a call (`retries=`). What is
-retried, and why it is safe, is described on RetryConfig; the mechanics live in
-sdk._runtime.retries.
+retried, and why it is safe, is described on RetryConfig; the decision itself (one function,
+applied to every attempt, token requests included) is sdk._runtime.retry_policy.decide.
 """
 
 from __future__ import annotations
@@ -44,10 +44,14 @@ class RetryConfig:
     """When and how to retry a call.
 
     strategy: "backoff" to retry, "none" to never retry.
-    retry_connection_errors: also retry when no response arrived (connection failures, timeouts).
+    retry_connection_errors: also retry when no response arrived (connection failures, timeouts),
+        token requests included.
     status_codes: responses worth another attempt. 429 and 503 say "come back later"; 500, 502
         and 504 are usually a restarting or overloaded stack. 400/409 are never retried: the
-        same request would get the same answer.
+        same request would get the same answer. The same list applies to the OAuth2 token
+        endpoint; any other token endpoint error is final (TokenError).
+    backoff: the waits, in milliseconds. A Retry-After header is honoured up to max_interval,
+        and max_elapsed_time bounds the whole call, token requests included.
     retry_non_idempotent: allow retrying writes that carry no idempotency key even when the
         request may have reached the server. Off by default because it can apply a write twice.
     """
