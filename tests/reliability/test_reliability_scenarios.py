@@ -64,6 +64,7 @@ TOKEN_FAULT_MIX = [
 @pytest.mark.parametrize("sdk_retries, threads, token_faults", [
     pytest.param(True, 1, False, id="sdk-retries"),
     pytest.param(False, 1, False, id="caller-retries-only"),
+    pytest.param(True, 8, False, id="sdk-retries-8-threads"),
     pytest.param(True, 1, True, id="sdk-retries-token-faults"),
     pytest.param(True, 8, True, id="sdk-retries-token-faults-8-threads"),
     pytest.param(False, 8, True, id="caller-retries-only-token-faults-8-threads"),
