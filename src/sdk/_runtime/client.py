@@ -500,9 +500,10 @@ class SubClientAttribute(typing.Generic[ClientT]):
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
             return self
-        cached = instance.__dict__.get(self.name)
-        if cached is not None:
-            return cached
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            pass
         cls = getattr(importlib.import_module(self.module), self.class_name)
         client = cls(instance._core)
         # setdefault: two threads racing on the first access end up with the same sub-client.
