@@ -54,3 +54,23 @@ def test_sub_clients_are_created_once_and_cannot_be_replaced() -> None:
     assert s.ledger.v2 is s.ledger.v2
     with pytest.raises(AttributeError, match="cannot be replaced"):
         s.ledger = None  # type: ignore[assignment]
+
+
+def test_every_sub_client_attribute_declares_its_type_for_type_checkers() -> None:
+    """`x = SubClientAttribute["V2"](...)` is what lets mypy and IDEs see `s.ledger.v2` as a V2."""
+    import importlib
+    import typing
+
+    from sdk._runtime.client import SubClientAttribute
+
+    def check(cls: type) -> int:
+        seen = 0
+        for name, value in vars(cls).items():
+            if isinstance(value, SubClientAttribute):
+                args = typing.get_args(value.__orig_class__)  # type: ignore[attr-defined]
+                assert args == (typing.ForwardRef(value.class_name),), f"{cls.__name__}.{name}"
+                child = getattr(importlib.import_module(value.module), value.class_name)
+                seen += 1 + check(child)
+        return seen
+
+    assert check(sdk.SDK) == 18  # 8 namespaces, 10 versions
