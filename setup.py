@@ -23,10 +23,7 @@ setuptools.setup(
     python_requires=">=3.9",
     install_requires=[
         "requests>=2.31.0",
-        "dataclasses-json>=0.6.4",
         "python-dateutil>=2.8.2",
-        "typing-inspect>=0.9.0",
-        "jsonpath-python>=1.0.6",
     ],
     extras_require={"dev": ["pytest>=7", "responses>=0.23", "PyYAML>=6", "mypy", "ruff"]},
     classifiers=[

@@ -119,9 +119,10 @@ def _method(op: OperationIR, needed: Set[str]) -> List[str]:
 def _children_lines(node: ClientIR) -> List[str]:
     lines = []
     for child in node.children:
+        # Typed through the subscript, not an annotation: help() would list the annotation.
         lines.append(
-            f"    {child.attr}: SubClientAttribute[{child.class_name}] = "
-            f"SubClientAttribute({client_module(child)!r}, {child.class_name!r})"
+            f"    {child.attr} = SubClientAttribute[{child.class_name!r}]("
+            f"{client_module(child)!r}, {child.class_name!r}, {_node_doc(child)!r})"
         )
     return lines
 
@@ -232,7 +233,7 @@ def servers_module(api: Api) -> str:
     lines = [HEADER, '"""The servers the API description lists, and the environments of Formance Cloud."""', ""]
     lines.append("import enum")
     lines.append("")
-    lines.append("from sdk._runtime.servers import Server")
+    lines.append("from sdk._runtime.server_selection import Server")
     lines.append("")
     for server in api.servers:
         for name, spec in server.variables.items():
@@ -271,8 +272,8 @@ def root_module(api: Api) -> str:
     needed |= {"Optional", "Dict", "Callable", "Union", "shared", "TYPE_CHECKING"}
     variables = sorted({name for server in api.servers for name in server.variables})
     runtime = [
-        "from sdk._runtime.client import ClientCore, SubClientAttribute",
-        "from sdk._runtime.servers import select_server_url",
+        "from sdk._runtime.client import ClientCore, SubClientAttribute, describe_client",
+        "from sdk._runtime.configuration import configure",
         "from sdk import SDK_VERSION, USER_AGENT",
         "from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment",
     ]
@@ -314,29 +315,24 @@ def root_module(api: Api) -> str:
     lines.append("    ) -> None:")
     init_doc = (
         "Configure a client.\n\n"
-        "security: OAuth2 client credentials (or a callable returning them); None sends no token.\n"
+        "security: OAuth2 client credentials (or a callable returning them, called per request);\n"
+        "    None sends no token. Anything else is refused here, not at the first call.\n"
         "environment, organization: fill the Formance Cloud server URL (server_idx=1).\n"
         "server_idx: which listed server to use (0: http://localhost, the default).\n"
         "server_url: a base URL to use instead; url_params fills `{placeholders}` in it.\n"
         "client: a requests.Session to send through, used as given (headers, proxies, verify).\n"
-        "retry_config: the default retry policy (off unless given).\n"
-        "timeout: (connect, read) seconds, or one number for both; defaults to (10, 60)."
+        "retry_config: the default retry policy, a sdk.utils.RetryConfig (off unless given).\n"
+        "timeout: (connect, read) seconds, or one positive number for both; defaults to (10, 60).\n\n"
+        "A wrong type raises TypeError, a wrong value ValueError, naming the parameter."
     )
     lines.extend(docstring(init_doc, "        "))
-    lines.append("        url = select_server_url(")
+    # The checks and the server choice are runtime code; the generated part only passes through.
+    lines.append("        self._core = configure(")
     lines.append("            SERVER_DEFINITIONS,")
-    lines.append("            server_idx=server_idx,")
-    lines.append("            server_url=server_url,")
-    lines.append("            url_params=url_params,")
+    lines.append("            USER_AGENT,")
+    for name in ("security", "server_idx", "server_url", "url_params", "client", "retry_config", "timeout"):
+        lines.append(f"            {name}={name},")
     lines.append("            variables={" + ", ".join(f"{name!r}: {name}" for name in variables) + "},")
-    lines.append("        )")
-    lines.append("        self._core = ClientCore(")
-    lines.append("            server_url=url,")
-    lines.append("            security=security,")
-    lines.append("            session=client,")
-    lines.append("            retry_config=retry_config,")
-    lines.append("            timeout=timeout,")
-    lines.append("            user_agent=USER_AGENT,")
     lines.append("        )")
     lines.append("        self.sdk_version = SDK_VERSION")
     lines.append("")
@@ -361,7 +357,7 @@ def root_module(api: Api) -> str:
     lines.append("        self.close()")
     lines.append("")
     lines.append("    def __repr__(self) -> str:")
-    lines.append('        return f"SDK(server_url={self._core.server_url!r})"')
+    lines.append("        return describe_client(self)")
     lines.extend(methods)
     return "\n".join(collapse_blank_lines(lines, 2)) + "\n"
 
