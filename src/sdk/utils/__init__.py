@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
-    from sdk.utils.pagination import next_page_request, paginate
+    from sdk.utils.pagination import PaginationError, next_page_request, paginate
     from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
     from sdk.utils.webhooks import verify_webhook
 
 _SOURCES = {
     "BackoffStrategy": "sdk.utils.retries",
+    "PaginationError": "sdk.utils.pagination",
     "Retries": "sdk.utils.retries",
     "RetryConfig": "sdk.utils.retries",
     "exclude_if_none": "sdk._runtime.codec",
@@ -26,6 +27,7 @@ _SOURCES = {
 
 __all__ = [
     "BackoffStrategy",
+    "PaginationError",
     "Retries",
     "RetryConfig",
     "exclude_if_none",
