@@ -347,6 +347,7 @@ class _Builder:
             models=sorted(self.models.values(), key=lambda m: (m.package, m.module, m.name)),
             root=root,
             aliases=[self.aliases[key] for key in sorted(self.aliases)],
+            examples=dict(self.config.get("examples", {}) or {}),
         )
 
     # -- operations in the document --
