@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
+from codegen.descriptions import Describer, describer
 from codegen.emit_models import discriminator_values
 from codegen.examples import ExampleMaker, pretty, request_example
 from codegen.ir import Api, ClientIR, ModelIR, OperationIR, TypeRef
@@ -76,8 +77,11 @@ def _iterator_section(path: List[str], op: OperationIR, page: PageIR, source: st
 def _operation_section(api: Api, maker: ExampleMaker, path: List[str], op: OperationIR) -> List[str]:
     up = "../" * (len(path) + 1)
     source, _ = request_example(maker, api, op)
-    title = op.method_name + (" (deprecated)" if op.deprecated else "")
-    lines = [f"## {title}", ""]
+    # The heading is the bare method name so its anchor is the same whether deprecated or not.
+    lines = [f"## {op.method_name}", ""]
+    if op.deprecated:
+        lines.append("> **Deprecated** by the API: it may be removed; calling it emits a `DeprecationWarning`.")
+        lines.append("")
     if op.summary:
         lines.append(f"**{op.summary.strip()}**")
         lines.append("")
@@ -130,6 +134,11 @@ def _operation_section(api: Api, maker: ExampleMaker, path: List[str], op: Opera
             lines.append(f"| errors.{error_name} | {error.status} | {error.content_type} |")
         lines.append("| errors.SDKError | 4XX, 5XX | */* |")
         lines.append("")
+        lines.append(
+            "Every error carries the response: `e.status_code`, `e.headers` and `e.raw_response`"
+            " (`errors.SDKError` also has the text in `e.body`)."
+        )
+        lines.append("")
     return lines
 
 
@@ -145,17 +154,40 @@ def client_page(api: Api, maker: ExampleMaker, node: ClientIR, path: List[str]) 
         lines.append("| Method | Summary |")
         lines.append("| --- | --- |")
         for op in node.operations:
-            lines.append(f"| [{op.method_name}](#{op.method_name.replace('_', '_')}) | {_cell(op.summary)} |")
+            summary = ("**Deprecated.** " if op.deprecated else "") + _cell(op.summary)
+            lines.append(f"| [{op.method_name}](#{op.method_name}) | {summary} |")
         lines.append("")
     for op in node.operations:
         lines.extend(_operation_section(api, maker, path, op))
     return "\n".join(lines).rstrip() + "\n"
 
 
-def model_page(model: ModelIR) -> str:
+#: What every typed error carries besides its body fields (sdk._runtime.errors.APIError).
+_ERROR_DETAILS = (
+    ("status_code", "int", "The HTTP status of the response."),
+    ("headers", "Mapping[str, str]", "The response headers (case-insensitive)."),
+    ("raw_response", "requests.Response", "The whole HTTP response, body included."),
+)
+
+
+def _error_details() -> List[str]:
+    lines = ["## HTTP details", ""]
+    lines.append(
+        "Raised as an exception (a subclass of `errors.APIError`, itself an `errors.FormanceError`);"
+        " besides the fields above it carries:"
+    )
+    lines.append("")
+    lines.append("| Attribute | Type | Description |")
+    lines.append("| --- | --- | --- |")
+    lines.extend(f"| `{name}` | `{kind}` | {text} |" for name, kind, text in _ERROR_DETAILS)
+    lines.append("")
+    return lines
+
+
+def model_page(model: ModelIR, description: str) -> str:
     lines = [NOTE, f"# {model.package}.{model.name}", ""]
-    if model.description:
-        lines.extend([model.description.strip(), ""])
+    if description:
+        lines.extend([description, ""])
     lines.append(f"Import: `from sdk.models import {model.package}` then `{model.package}.{model.name}`.")
     lines.append("")
     if model.kind == "enum":
@@ -181,7 +213,10 @@ def model_page(model: ModelIR) -> str:
             f"| `{field.name}` | {type_label(field.type, '../../')} | {'yes' if field.required else 'no'} | "
             f"{('`' + wire + '`') if wire else ''} | {_cell(description)} |"
         )
-    return "\n".join(lines) + "\n"
+    if model.kind == "exception-dataclass":
+        lines.append("")
+        lines.extend(_error_details())
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def emit(api: Api) -> Dict[str, str]:
@@ -196,13 +231,14 @@ def emit(api: Api) -> Dict[str, str]:
 
     walk(api.root, [])
     files["sdks/README.md"] = client_page(api, maker, api.root, [])
+    describe = describer(api)
     for model in api.models:
-        files[f"models/{model.package}/{model.name.lower()}.md"] = model_page(model)
-    files["models/README.md"] = models_index(api)
+        files[f"models/{model.package}/{model.name.lower()}.md"] = model_page(model, describe.describe(model))
+    files["models/README.md"] = models_index(api, describe)
     return files
 
 
-def models_index(api: Api) -> str:
+def models_index(api: Api, describe: Describer) -> str:
     """One page listing every model, by package, with its first line of description."""
     titles = {
         "shared": "Shared data models",
@@ -214,7 +250,7 @@ def models_index(api: Api) -> str:
         lines += [f"## {titles[package]} (`sdk.models.{package}`)", "", "| Model | Description |", "| --- | --- |"]
         for model in api.models:
             if model.package == package:
-                summary = model.description.strip().split("\n")[0] if model.description else ""
+                summary = describe.describe(model).split("\n")[0]
                 lines.append(f"| [{model.name}]({package}/{model.name.lower()}.md) | {_cell(summary)} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

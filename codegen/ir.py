@@ -210,6 +210,8 @@ class Api:
     aliases: List[UnionAliasIR] = field(default_factory=list)  # sorted by (package, module, name)
     #: gen.yaml `examples:` (what example values no rule can derive); read by codegen/examples.py.
     examples: Dict[str, Any] = field(default_factory=dict)
+    #: gen.yaml `descriptions:`, class name -> our description of a model the spec leaves bare.
+    descriptions: Dict[str, str] = field(default_factory=dict)
 
     def model(self, qualname: str) -> ModelIR:
         for candidate in self.models:

@@ -348,6 +348,7 @@ class _Builder:
             root=root,
             aliases=[self.aliases[key] for key in sorted(self.aliases)],
             examples=dict(self.config.get("examples", {}) or {}),
+            descriptions={str(k): str(v) for k, v in (self.config.get("descriptions", {}) or {}).items()},
         )
 
     # -- operations in the document --
