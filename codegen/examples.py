@@ -52,6 +52,14 @@ _STRINGS = {
     "balance": "main",
     "balancename": "main",
     "ik": "idem-7b1c",
+    # auth clients
+    "scopes": "ledger:read",
+    "redirecturis": "https://example.com/callback",
+    "postlogoutredirecturis": "https://example.com/signed-out",
+    # list items named after their list
+    "ledgers": "ledger001",
+    "balances": "main",
+    "accountids": "acc-001",
 }
 
 
@@ -80,6 +88,24 @@ class ExampleMaker:
         self.omitted_parameters = frozenset(settings.get("omit_parameters", []) or [])
         self.filters: Dict[str, Any] = dict(settings.get("filters", {}) or {})
         self.bodies: Dict[str, Any] = dict(settings.get("bodies", {}) or {})
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        """A configured name that matches nothing is a typo: fail the generation, naming it."""
+        by_name = {m.name: m for m in self.api.models}
+        operation_ids = {op.operation_id for op in self.api.operations()}
+        for key in self.values:
+            model_name, _, prop = key.partition(".")
+            model = by_name.get(model_name)
+            if model is None or not any(prop in _field_names(f) for f in model.fields):
+                raise ValueError(f"gen.yaml examples.values: no property {prop!r} in a model {model_name!r}")
+        for model_name, group in self.exclusive.items():
+            model = by_name.get(model_name)
+            if model is None or not all(any(p in _field_names(f) for f in model.fields) for p in group):
+                raise ValueError(f"gen.yaml examples.exclusive: {model_name} lacks one of {group}")
+        for operation_id in [k for k in self.filters if k != "default"] + list(self.bodies):
+            if operation_id not in operation_ids:
+                raise ValueError(f"gen.yaml examples: no operation {operation_id!r}")
 
     def filter_body(self, operation_id: str) -> Example:
         """The query filter sent as the JSON body of a GET or HEAD operation."""
@@ -215,6 +241,9 @@ def request_example(maker: ExampleMaker, api: Api, op: Any) -> Tuple[Optional[st
         if "query_param" in location and hint in maker.omitted_parameters:
             continue
         special = _body_example(maker, op) if "request" in location else None
+        chosen = maker.values.get(f"{model.name}.{hint}")
+        if special is None and chosen is not None:
+            special = Example(repr(chosen), chosen)
         example = special if special is not None else maker.value(field.type, hint)
         args.append(f"{field.name}={example.source}")
         if "path_param" in location:
@@ -228,6 +257,18 @@ def request_example(maker: ExampleMaker, api: Api, op: Any) -> Tuple[Optional[st
             facts["body"] = example.wire
             facts["has_body"] = True
     return f"operations.{model.name}({', '.join(args)})", facts
+
+
+def _field_names(field: FieldIR) -> Tuple[str, ...]:
+    """The names a gen.yaml key may use for a field: its wire name or parameter name, or its attribute."""
+    location = field.location or {}
+    names = [field.name]
+    if field.wire:
+        names.append(field.wire)
+    for spec in location.values():
+        if spec.get("field_name"):
+            names.append(str(spec["field_name"]))
+    return tuple(names)
 
 
 def _body_example(maker: ExampleMaker, op: Any) -> Optional[Example]:

@@ -194,8 +194,13 @@ def _query_errors(query: List[Tuple[str, str]], parameters: List[Mapping[str, An
 
 
 def _filter_keys(value: Any) -> List[str]:
+    """`$` operators outside a property meant for a query (`ledgerQuery`, `filter`, ...)."""
     if isinstance(value, dict):
-        return [k for k in value if str(k).startswith("$")] + [k for v in value.values() for k in _filter_keys(v)]
+        found = [k for k in value if str(k).startswith("$")]
+        for key, item in value.items():
+            if not re.search(r"query|filter", str(key), re.I):
+                found += _filter_keys(item)
+        return found
     if isinstance(value, list):
         return [k for v in value for k in _filter_keys(v)]
     return []
@@ -258,6 +263,13 @@ def test_a_filter_sent_as_metadata_is_refused() -> None:
     _, _, op, _ = SPEC_OPERATIONS["addMetadataOnTransaction"]
     problems = _body_errors("POST", op, _prepared("POST", {"$match": {"address": "users:"}}))
     assert problems == ["a query filter ($match) sent as the data of a POST"]
+
+
+def test_a_filter_under_a_query_property_is_data_not_a_mistake() -> None:
+    _, _, op, _ = SPEC_OPERATIONS["createPolicy"]
+    body = {"name": "p", "ledgerName": "l", "ledgerQuery": {"$match": {"account": "users:"}}, "paymentsPoolID": "x"}
+    assert _body_errors("POST", op, _prepared("POST", body)) == []
+    assert _filter_keys({"metadata": {"$match": {}}}) == ["$match"]
 
 
 def test_postings_with_a_script_are_refused() -> None:

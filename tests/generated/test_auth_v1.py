@@ -28,22 +28,22 @@ def test_create_client() -> None:
                   'id': 'id-1',
                   'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('POST', BASE_URL + '/api/auth/clients', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.auth.v1.create_client(request=shared.CreateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['postLogoutRedirectUris-example'], public=True, redirect_uris=['redirectUris-example'], scopes=['scopes-example'], trusted=True))
+    res = s.auth.v1.create_client(request=shared.CreateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['https://example.com/signed-out'], public=True, redirect_uris=['https://example.com/callback'], scopes=['ledger:read'], trusted=True))
     check_wire(sent_request(), 'POST', '/api/auth/clients', [], {}, {'description': 'Monthly supplier payout',
          'metadata': {'order_id': 'order-1234'},
          'name': 'example-name',
-         'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+         'postLogoutRedirectUris': ['https://example.com/signed-out'],
          'public': True,
-         'redirectUris': ['redirectUris-example'],
-         'scopes': ['scopes-example'],
+         'redirectUris': ['https://example.com/callback'],
+         'scopes': ['ledger:read'],
          'trusted': True}, True)
     assert res.status_code == 201
     assert isinstance(res.create_client_response, shared.CreateClientResponse)
@@ -111,10 +111,10 @@ def test_list_clients() -> None:
                    'id': 'id-1',
                    'metadata': {'order_id': 'order-1234'},
                    'name': 'example-name',
-                   'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                   'postLogoutRedirectUris': ['https://example.com/signed-out'],
                    'public': True,
-                   'redirectUris': ['redirectUris-example'],
-                   'scopes': ['scopes-example'],
+                   'redirectUris': ['https://example.com/callback'],
+                   'scopes': ['ledger:read'],
                    'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                    'trusted': True}]}
     responses.add('GET', BASE_URL + '/api/auth/clients', json=payload, status=200)
@@ -144,10 +144,10 @@ def test_read_client() -> None:
                   'id': 'id-1',
                   'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('GET', BASE_URL + '/api/auth/clients/client-1', json=payload, status=200)
@@ -177,22 +177,22 @@ def test_update_client() -> None:
                   'id': 'id-1',
                   'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('PUT', BASE_URL + '/api/auth/clients/client-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.auth.v1.update_client(request=operations.UpdateClientRequest(client_id='client-1', update_client_request=shared.UpdateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['postLogoutRedirectUris-example'], public=True, redirect_uris=['redirectUris-example'], scopes=['scopes-example'], trusted=True)))
+    res = s.auth.v1.update_client(request=operations.UpdateClientRequest(client_id='client-1', update_client_request=shared.UpdateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['https://example.com/signed-out'], public=True, redirect_uris=['https://example.com/callback'], scopes=['ledger:read'], trusted=True)))
     check_wire(sent_request(), 'PUT', '/api/auth/clients/client-1', [], {}, {'description': 'Monthly supplier payout',
          'metadata': {'order_id': 'order-1234'},
          'name': 'example-name',
-         'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+         'postLogoutRedirectUris': ['https://example.com/signed-out'],
          'public': True,
-         'redirectUris': ['redirectUris-example'],
-         'scopes': ['scopes-example'],
+         'redirectUris': ['https://example.com/callback'],
+         'scopes': ['ledger:read'],
          'trusted': True}, True)
     assert res.status_code == 200
     assert isinstance(res.update_client_response, shared.UpdateClientResponse)

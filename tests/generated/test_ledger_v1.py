@@ -267,7 +267,7 @@ def test_get_balances_aggregated_error() -> None:
 
 @responses.activate
 def test_get_info() -> None:
-    payload = {'data': {'config': {'storage': {'driver': 'driver-example', 'ledgers': ['ledgers-example']}},
+    payload = {'data': {'config': {'storage': {'driver': 'driver-example', 'ledgers': ['ledger001']}},
                   'server': 'server-example',
                   'version': 'version-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/_info', json=payload, status=200)
@@ -546,11 +546,17 @@ def test_run_script() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/script', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.ledger.v1.run_script(request=operations.RunScriptRequest(script=shared.Script(plain='send [USD/2 100] (source = @world destination = @users:001)', metadata={'order_id': 'order-1234'}, reference='ref:001', vars={'order_id': 'order-1234'}), ledger='ledger001', preview=True))
+        res = s.ledger.v1.run_script(request=operations.RunScriptRequest(script=shared.Script(plain='vars {\n  account $user\n}\nsend [USD/2 100] (\n  source = @world\n  destination = $user\n)', metadata={'order_id': 'order-1234'}, reference='ref:001', vars={'user': 'users:001'}), ledger='ledger001', preview=True))
     check_wire(sent_request(), 'POST', '/api/ledger/ledger001/script', [('preview', 'true')], {}, {'metadata': {'order_id': 'order-1234'},
-         'plain': 'send [USD/2 100] (source = @world destination = @users:001)',
+         'plain': 'vars {\n'
+                  '  account $user\n'
+                  '}\n'
+                  'send [USD/2 100] (\n'
+                  '  source = @world\n'
+                  '  destination = $user\n'
+                  ')',
          'reference': 'ref:001',
-         'vars': {'order_id': 'order-1234'}}, True)
+         'vars': {'user': 'users:001'}}, True)
     assert res.status_code == 200
     assert isinstance(res.script_response, shared.ScriptResponse)
     assert _wire(res.script_response) == payload

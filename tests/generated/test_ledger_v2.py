@@ -451,8 +451,8 @@ def test_get_volumes_with_balances() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/volumes', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=100, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/volumes', [('endTime', '2024-01-02T03:04:05Z'), ('groupBy', '100'), ('insertionDate', 'true'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=1, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/volumes', [('endTime', '2024-01-02T03:04:05Z'), ('groupBy', '1'), ('insertionDate', 'true'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_volumes_with_balance_cursor_response, shared.V2VolumesWithBalanceCursorResponse)
     assert _wire(res.v2_volumes_with_balance_cursor_response) == payload
@@ -464,7 +464,7 @@ def test_get_volumes_with_balances_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/volumes', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=100, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=1, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

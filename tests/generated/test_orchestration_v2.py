@@ -54,11 +54,11 @@ def test_create_trigger() -> None:
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'order_id': 'order-1234'}))
+    res = s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
     check_wire(sent_request(), 'POST', '/api/orchestration/v2/triggers', [], {}, {'event': 'SAVED_TRANSACTION',
          'filter': "event.transaction.metadata.type == 'payout'",
          'name': 'example-name',
-         'vars': {'order_id': 'order-1234'},
+         'vars': {'destination': 'event.transaction.postings[0].destination'},
          'workflowID': 'workflowID-1'}, True)
     assert res.status_code == 201
     assert isinstance(res.v2_create_trigger_response, shared.V2CreateTriggerResponse)
@@ -71,7 +71,7 @@ def test_create_trigger_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'order_id': 'order-1234'}))
+        s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -85,8 +85,11 @@ def test_create_workflow() -> None:
                   'updatedAt': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'order_id': 'order-1234'}], name='example-name'))
-    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows', [], {}, {'name': 'example-name', 'stages': [{'order_id': 'order-1234'}]}, True)
+    res = s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
+    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows', [], {}, {'name': 'example-name',
+         'stages': [{'send': {'amount': {'amount': 100, 'asset': 'USD/2'},
+                              'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}},
+                              'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}}}]}, True)
     assert res.status_code == 201
     assert isinstance(res.v2_create_workflow_response, shared.V2CreateWorkflowResponse)
     assert _wire(res.v2_create_workflow_response) == payload
@@ -98,7 +101,7 @@ def test_create_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'order_id': 'order-1234'}], name='example-name'))
+        s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

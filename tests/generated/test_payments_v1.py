@@ -210,8 +210,8 @@ def test_create_pool() -> None:
     payload = {'data': {'accounts': ['accounts-example'], 'id': 'id-1', 'name': 'example-name'}}
     responses.add('POST', BASE_URL + '/api/payments/pools', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['accountIDs-example'], name='example-name'))
-    check_wire(sent_request(), 'POST', '/api/payments/pools', [], {}, {'accountIDs': ['accountIDs-example'], 'name': 'example-name'}, True)
+    res = s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['acc-001'], name='example-name'))
+    check_wire(sent_request(), 'POST', '/api/payments/pools', [], {}, {'accountIDs': ['acc-001'], 'name': 'example-name'}, True)
     assert res.status_code == 200
     assert isinstance(res.pool_response, shared.PoolResponse)
     assert _wire(res.pool_response) == payload
@@ -223,7 +223,7 @@ def test_create_pool_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/pools', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['accountIDs-example'], name='example-name'))
+        s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['acc-001'], name='example-name'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -32,9 +32,9 @@ def test_create_policy() -> None:
                   'paymentsPoolID': 'paymentsPoolID-1'}}
     responses.add('POST', BASE_URL + '/api/reconciliation/policies', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'order_id': 'order-1234'}, name='example-name', payments_pool_id='paymentsPoolID-1'))
+    res = s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'$match': {'account': 'users:'}}, name='example-name', payments_pool_id='paymentsPoolID-1'))
     check_wire(sent_request(), 'POST', '/api/reconciliation/policies', [], {}, {'ledgerName': 'ledger001',
-         'ledgerQuery': {'order_id': 'order-1234'},
+         'ledgerQuery': {'$match': {'account': 'users:'}},
          'name': 'example-name',
          'paymentsPoolID': 'paymentsPoolID-1'}, True)
     assert res.status_code == 201
@@ -50,7 +50,7 @@ def test_create_policy_error() -> None:
     responses.add('POST', BASE_URL + '/api/reconciliation/policies', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ReconciliationErrorResponse) as caught:
-        s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'order_id': 'order-1234'}, name='example-name', payments_pool_id='paymentsPoolID-1'))
+        s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'$match': {'account': 'users:'}}, name='example-name', payments_pool_id='paymentsPoolID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -34,10 +34,10 @@ def test_search() -> None:
     responses.add('POST', BASE_URL + '/api/search/', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledgers-example'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='createdAt:desc', target='target-example', terms=['terms-example']))
+        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledger001'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='createdAt:desc', target='target-example', terms=['terms-example']))
     check_wire(sent_request(), 'POST', '/api/search/', [], {}, {'after': ['after-example'],
          'cursor': 'aGVsbG8gY3Vyc29y',
-         'ledgers': ['ledgers-example'],
+         'ledgers': ['ledger001'],
          'pageSize': 15,
          'policy': 'policy-example',
          'raw': {},

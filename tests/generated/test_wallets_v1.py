@@ -133,9 +133,9 @@ def test_debit_wallet() -> None:
                   'walletID': 'walletID-1'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['balances-example'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/debit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
-         'balances': ['balances-example'],
+         'balances': ['main'],
          'description': 'Monthly supplier payout',
          'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
          'metadata': {'order_id': 'order-1234'},
@@ -152,7 +152,7 @@ def test_debit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['balances-example'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
