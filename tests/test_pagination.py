@@ -320,6 +320,18 @@ def test_the_wrong_request_type_is_a_type_error() -> None:
         paginate(s.ledger.v2.list_transactions, operations.V2ListAccountsRequest(ledger="main"))
 
 
+def test_pages_are_fetched_only_as_the_caller_iterates() -> None:
+    server = PageServer(_lazy_ledger_pages(total=30, page_size=10))
+    walk = _sdk_on(server).ledger.v2.list_ledgers_iter(operations.V2ListLedgersRequest(page_size=10))
+    assert server.count == 0  # nothing is sent before the first item is asked for
+    assert [next(walk).name for _ in range(10)][-1] == "ledger-9"
+    assert server.count == 1
+    next(walk)
+    assert server.count == 2
+    walk.close()
+    assert list(walk) == [] and server.count == 2
+
+
 def test_call_options_reach_every_page() -> None:
     answers = iter([_cursor_page([_ledger("a")], "c2"), _cursor_page([_ledger("b")], None)])
     server = PageServer(lambda request: next(answers))
