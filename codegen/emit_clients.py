@@ -10,6 +10,9 @@ from codegen.naming import SCALAR_ANNOTATIONS, enum_member_name
 from codegen.pagination import PageIR, iterator_name, pagination_of
 from codegen.render import collapse_blank_lines, docstring
 
+#: Names generated modules import from `typing` when they use them.
+_TYPING_NAMES = ("TYPE_CHECKING", "Any", "Callable", "Dict", "Iterator", "List", "Optional", "Union")
+
 
 def client_module(node: ClientIR) -> str:
     """Dotted module of a sub-client: ['ledger', 'v2'] -> 'sdk.resources.ledger.v2'."""
@@ -212,11 +215,7 @@ def _leaf_module(api: Api, node: ClientIR) -> Tuple[List[str], List[str], Set[st
 def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_party: Sequence[str] = ()) -> List[str]:
     """Import block in isort order: __future__, stdlib typing, third-party, the sdk package."""
     lines = ["from __future__ import annotations", ""]
-    typing_names = sorted(
-        n
-        for n in needed
-        if n in ("TYPE_CHECKING", "Any", "Callable", "Dict", "Iterator", "List", "Optional", "Union")
-    )
+    typing_names = sorted(n for n in needed if n in _TYPING_NAMES)
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
@@ -454,6 +453,63 @@ def package_init(api: Api, sdk_version: str, user_agent_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def typed_paginate_module(api: Api) -> str:
+    """`sdk.utils.paginate` with one overload per paginated operation, so its items are typed.
+
+    Overloads are keyed by the method's return type: each operation has its own response class.
+    """
+    needed: Set[str] = {"Any", "Callable", "Iterator", "Optional"}
+    overloads: List[str] = []
+    for op in api.operations():
+        page = pagination_of(api, op)
+        if page is None or op.request_type is None:
+            continue
+        package, _, name = op.response_model.split(".")
+        needed.add(package)
+        request = _type_text(op.request_type, needed)
+        item = _type_text(page.item_type, needed)
+        overloads += [
+            "",
+            "",
+            "@overload",
+            "def paginate(",
+            f"    method: Callable[..., {package}.{name}],",
+            f"    request: Optional[{request}] = ...,",
+            "    **call_options: Any,",
+            f") -> Iterator[{item}]: ...",
+        ]
+    typing_names = sorted(n for n in needed if n in _TYPING_NAMES)
+    packages = sorted(n for n in needed if n in ("shared", "operations"))
+    lines = [HEADER]
+    lines.extend(docstring(
+        "`sdk.utils.paginate`, typed: for each paginated operation, the items are the page's item type.\n\n"
+        "The walk itself is sdk.utils.pagination.paginate; this module only tells type checkers what it yields.",
+        "",
+    ))
+    lines += ["", "from __future__ import annotations", ""]
+    lines.append(f"from typing import {', '.join(typing_names + ['overload'])}")
+    lines.append("")
+    lines.append(f"from sdk.models import {', '.join(packages)}")
+    lines.append("from sdk.utils.pagination import paginate as _paginate")
+    lines += overloads
+    lines += [
+        "",
+        "",
+        "@overload",
+        "def paginate(method: Callable[..., Any], request: Any = ..., **call_options: Any) -> Iterator[Any]: ...",
+        "",
+        "",
+        "def paginate(method: Callable[..., Any], request: Any = None, **call_options: Any) -> Iterator[Any]:",
+    ]
+    lines.extend(docstring(
+        "Yield the items of every page of `method`, e.g. `paginate(s.ledger.v2.list_transactions, request)`.\n\n"
+        "See sdk.utils.pagination.paginate; the sub-clients' `*_iter` methods do the same.",
+        "    ",
+    ))
+    lines.append("    return _paginate(method, request, **call_options)")
+    return "\n".join(lines) + "\n"
+
+
 def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
     files: Dict[str, str] = {
         "__init__.py": package_init(api, sdk_version, user_agent_name),
@@ -482,6 +538,7 @@ def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
             walk(child)
 
     walk(api.root)
+    files["resources/_typed_paginate.py"] = typed_paginate_module(api)
     files["resources/__init__.py"] = "\n".join(
         [HEADER, '"""Sub-clients of the SDK, one module per API namespace (`s.ledger.v2` -> ledger/v2.py)."""', ""]
     )

@@ -62,7 +62,7 @@ def _iterator_section(path: List[str], op: OperationIR, page: PageIR, source: st
         " only the path parameters, the page size and the cursor, which encodes the filters; a server"
         " repeating a cursor, or sending more than 3 empty pages that say more follow, raises"
         " `sdk.utils.PaginationError` instead of looping. `sdk.utils.paginate"
-        f"(s.{'.'.join(path + [op.method_name])}, request)` does the same with untyped items."
+        f"(s.{'.'.join(path + [op.method_name])}, request)` does the same."
     )
     lines.append("")
     lines.extend(_example_header(source))

@@ -402,9 +402,10 @@ def _mypy_type(ref: TypeRef) -> str:
     return {"int": "int", "str": "str"}[ref.kind]
 
 
-def test_mypy_sees_the_item_type_of_every_iterator(tmp_path: Path) -> None:
+def test_mypy_sees_the_item_type_of_every_iterator_and_of_paginate(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
-    lines = ["import sdk", "from sdk.models import operations", "", "s = sdk.SDK()", ""]
+    lines = ["import sdk", "from sdk.models import operations", "from sdk.utils import paginate", "",
+             "s = sdk.SDK()", ""]
     expected: Dict[int, str] = {}
     line_of: Dict[str, int] = {}
     for op, page in PAGINATED:
@@ -415,6 +416,9 @@ def test_mypy_sees_the_item_type_of_every_iterator(tmp_path: Path) -> None:
         lines.append("        reveal_type(item)")
         expected[len(lines)] = _mypy_type(page.item_type)
         line_of[op.operation_id] = len(lines)
+        lines.append(f"    for value in paginate({chain[: -len('_iter')]}, request):")
+        lines.append("        reveal_type(value)")
+        expected[len(lines)] = _mypy_type(page.item_type)
     lines.append("def misuse(request: operations.V2ListTransactionsRequest) -> None:")
     lines.append("    for tx in s.ledger.v2.list_transactions_iter(request):")
     lines.append("        tx.no_such_field")

@@ -4,8 +4,11 @@
         ...  # tx is a shared.V2ExpandedTransaction, for type checkers too
 
     from sdk.utils import paginate
-    for tx in paginate(s.ledger.v2.list_transactions, request):  # the same, items typed Any
+    for tx in paginate(s.ledger.v2.list_transactions, request):  # the same walk
         ...
+
+(`sdk.utils.paginate` is this function behind generated overloads, sdk/resources/_typed_paginate.py,
+that give type checkers each operation's item type.)
 
 The first request is sent as given. Formance cursors are opaque and already encode the query
 (filters, expansion, ordering), and a server ignores the other filters when a cursor is sent,
