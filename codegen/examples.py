@@ -319,7 +319,8 @@ def _is_atomic_call(node: Any) -> bool:
     if not isinstance(node, ast.Call):
         return False
     values = list(node.args) + [kw.value for kw in node.keywords]
-    return all(isinstance(v, (ast.Constant, ast.Attribute)) for v in values)
+    short = len(ast.unparse(node)) <= 80
+    return short and all(isinstance(v, (ast.Constant, ast.Attribute)) for v in values)
 
 
 def pretty(source: str, indent: int = 0, width: int = 88) -> str:

@@ -474,8 +474,10 @@ def test_get_volumes_with_balances_error() -> None:
 def test_import_logs() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/logs/import', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='request_body-example'))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/logs/import', [], {}, 'request_body-example', True)
+    res = s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": {"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": "USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/logs/import', [], {}, ('{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": '
+         '{"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": '
+         '"USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'), True)
     assert res.status_code == 204
 
 
@@ -485,7 +487,7 @@ def test_import_logs_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/logs/import', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='request_body-example'))
+        s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": {"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": "USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -34,7 +34,7 @@ def test_search() -> None:
     responses.add('POST', BASE_URL + '/api/search/', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledger001'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='createdAt:desc', target='target-example', terms=['terms-example']))
+        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledger001'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='createdAt:desc', target='TRANSACTION', terms=['source=world']))
     check_wire(sent_request(), 'POST', '/api/search/', [], {}, {'after': ['after-example'],
          'cursor': 'aGVsbG8gY3Vyc29y',
          'ledgers': ['ledger001'],
@@ -42,8 +42,8 @@ def test_search() -> None:
          'policy': 'policy-example',
          'raw': {},
          'sort': 'createdAt:desc',
-         'target': 'target-example',
-         'terms': ['terms-example']}, True)
+         'target': 'TRANSACTION',
+         'terms': ['source=world']}, True)
     assert res.status_code == 200
     assert isinstance(res.response, shared.Response)
     assert _wire(res.response) == payload

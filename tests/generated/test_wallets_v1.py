@@ -102,12 +102,12 @@ def test_create_wallet_error() -> None:
 def test_credit_wallet() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/credit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
          'balance': 'main',
          'metadata': {'order_id': 'order-1234'},
          'reference': 'ref:001',
-         'sources': [{'identifier': 'identifier-example', 'type': 'ACCOUNT'}],
+         'sources': [{'identifier': 'users:001', 'type': 'ACCOUNT'}],
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 204
 
@@ -118,7 +118,7 @@ def test_credit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -127,17 +127,17 @@ def test_credit_wallet_error() -> None:
 @responses.activate
 def test_debit_wallet() -> None:
     payload = {'data': {'description': 'Monthly supplier payout',
-                  'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
+                  'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
                   'id': 'id-1',
                   'metadata': {'order_id': 'order-1234'},
                   'walletID': 'walletID-1'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/debit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
          'balances': ['main'],
          'description': 'Monthly supplier payout',
-         'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
+         'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
          'metadata': {'order_id': 'order-1234'},
          'pending': True,
          'timestamp': '2024-01-02T03:04:05Z'}, True)
@@ -152,7 +152,7 @@ def test_debit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -188,7 +188,7 @@ def test_get_balance_error() -> None:
 @responses.activate
 def test_get_hold() -> None:
     payload = {'data': {'description': 'Monthly supplier payout',
-                  'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
+                  'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
                   'id': 'id-1',
                   'metadata': {'order_id': 'order-1234'},
                   'originalAmount': 1180591620717411303424,
