@@ -43,8 +43,10 @@ def paginate(method: Callable[..., Any], request: Any = None, **call_options: An
     """Yield the items of every page, calling `method(request=..., **call_options)` per page.
 
     `method` is a list operation of a sub-client, e.g. `s.ledger.v2.list_transactions`;
-    `call_options` are its per-call options (`retries=`, `timeout=`). The sub-clients' `*_iter`
-    methods (`s.ledger.v2.list_transactions_iter`) do the same with typed items.
+    `call_options` are its per-call options (`retries=`, `timeout=`), applied to every page. The
+    sub-clients' `*_iter` methods (`s.ledger.v2.list_transactions_iter`) call this. A method that
+    is not a cursor-paginated list operation, or a request of another operation, is a TypeError
+    raised here, before anything is sent; the pages are fetched as the result is iterated.
     """
     operation, pagination = _paginated_operation(method)
     request = _checked_request(operation, request)
