@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -238,7 +239,12 @@ class Backend:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self._calls = threading.local()
         f.register(storage)
+
+    def replayed(self) -> bool:
+        """Whether the last write on this thread answered from an idempotency key."""
+        return bool(getattr(self._calls, "replayed", False))
 
     # ---------------------------------------------------------------- ledgers
 
@@ -357,6 +363,7 @@ class Backend:
         body: Callable[[sqlite3.Connection], Any],
     ) -> Any:
         digest = input_hash(fingerprint) if key else ""
+        self._calls.replayed = False
         if key:
             # The stored answer wins over everything, even if the state has moved on since.
             row = conn.execute(
@@ -367,6 +374,7 @@ class Backend:
                     raise validation(
                         f"Idempotency-Key {key!r} was already used with a different request; use a new key"
                     )
+                self._calls.replayed = True
                 return json.loads(row[1])
         result = body(conn)
         if dry_run:

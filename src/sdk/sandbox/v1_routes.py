@@ -57,12 +57,14 @@ class V1Routes:
             ("GET", "/accounts", self.list_accounts),
             ("GET", "/accounts/{address}", self.get_account),
             ("POST", "/accounts/{address}/metadata", self.add_account_metadata),
+            ("DELETE", "/accounts/{address}/metadata/{key}", self.delete_account_metadata),
             ("HEAD", "/transactions", self.count_transactions),
             ("GET", "/transactions", self.list_transactions),
             ("POST", "/transactions", self.create_transaction),
             ("POST", "/transactions/batch", self.batch),
             ("GET", "/transactions/{txid}", self.get_transaction),
             ("POST", "/transactions/{txid}/metadata", self.add_transaction_metadata),
+            ("DELETE", "/transactions/{txid}/metadata/{key}", self.delete_transaction_metadata),
             ("POST", "/transactions/{txid}/revert", self.revert_transaction),
             ("GET", "/balances", self.balances),
             ("GET", "/aggregate/balances", self.aggregate_balances),
@@ -158,6 +160,11 @@ class V1Routes:
         self.backend.add_account_metadata(request.params["ledger"], request.params["address"], metadata)
         return empty()
 
+    def delete_account_metadata(self, request: Request) -> Response:
+        p = request.params
+        self.backend.delete_account_metadata(p["ledger"], p["address"], p["key"])
+        return empty()
+
     def balances(self, request: Request) -> Response:
         address = request.arg("address")
         query = {
@@ -239,6 +246,11 @@ class V1Routes:
     def add_transaction_metadata(self, request: Request) -> Response:
         metadata = _v1_metadata(request.json(), "body")
         self.backend.add_transaction_metadata(request.params["ledger"], wire.path_int(request, "txid"), metadata)
+        return empty()
+
+    def delete_transaction_metadata(self, request: Request) -> Response:
+        p = request.params
+        self.backend.delete_transaction_metadata(p["ledger"], wire.path_int(request, "txid"), p["key"])
         return empty()
 
     def revert_transaction(self, request: Request) -> Response:

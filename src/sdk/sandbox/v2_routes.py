@@ -18,6 +18,10 @@ class V2Routes:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
+    def _hit(self) -> Dict[str, str]:
+        """Newer ledgers flag an answer replayed from an idempotency key."""
+        return {"Idempotency-Hit": "true"} if self.backend.replayed() else {}
+
     def register(self, router: Router) -> None:
         p = PREFIX
         routes = [
@@ -123,7 +127,7 @@ class V2Routes:
             dry_run=request.flag("dryRun"),
             idempotency_key=request.headers.get("idempotency-key"),
         )
-        return empty()
+        return empty(204, self._hit())
 
     def delete_account_metadata(self, request: Request) -> Response:
         self.backend.delete_account_metadata(
@@ -133,7 +137,7 @@ class V2Routes:
             dry_run=request.flag("dryRun"),
             idempotency_key=request.headers.get("idempotency-key"),
         )
-        return empty()
+        return empty(204, self._hit())
 
     # ------------------------------------------------------------ transactions
 
@@ -169,7 +173,7 @@ class V2Routes:
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=body,
         )
-        return json_response(200, {"data": tx})
+        return json_response(200, {"data": tx}, self._hit())
 
     def get_transaction(self, request: Request) -> Response:
         tx = self.backend.get_transaction(
@@ -189,7 +193,7 @@ class V2Routes:
             dry_run=request.flag("dryRun"),
             idempotency_key=request.headers.get("idempotency-key"),
         )
-        return empty()
+        return empty(204, self._hit())
 
     def delete_transaction_metadata(self, request: Request) -> Response:
         self.backend.delete_transaction_metadata(
@@ -199,7 +203,7 @@ class V2Routes:
             dry_run=request.flag("dryRun"),
             idempotency_key=request.headers.get("idempotency-key"),
         )
-        return empty()
+        return empty(204, self._hit())
 
     def revert_transaction(self, request: Request) -> Response:
         tx = self.backend.revert_transaction(
@@ -210,7 +214,7 @@ class V2Routes:
             dry_run=request.flag("dryRun"),
             idempotency_key=request.headers.get("idempotency-key"),
         )
-        return json_response(201, {"data": tx})
+        return json_response(201, {"data": tx}, self._hit())
 
     # ------------------------------------------------------------ balances, volumes, logs
 
