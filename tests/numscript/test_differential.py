@@ -1,0 +1,194 @@
+"""Differential test: sdk.numscript against the reference Numscript CLI on random programs.
+
+Each case is a random valid program with its inputs (program_generator.py), run through the
+reference `numscript run` and through `sdk.numscript.run`; both must give the same postings in
+the same order, the same transaction and account metadata, or errors of the same class.
+
+Environment:
+    NUMSCRIPT_BIN           the reference binary (else `numscript` on PATH, else $(go env GOPATH)/bin)
+    NUMSCRIPT_DIFF_COUNT    how many random programs (default 400)
+    NUMSCRIPT_DIFF_SEED     first seed (default 0); case i uses seed SEED + i
+
+Without the reference binary the comparison cannot run: the tests that need it are skipped with
+a reason saying so, and a warning lands in the pytest summary. `.ci/install-numscript` installs it.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import warnings
+from typing import Dict, List, Tuple
+
+import pytest
+
+try:  # tests/numscript may or may not be a package
+    from .differential_reference import (
+        REFERENCE_VERSION,
+        Outcome,
+        ReferenceRunner,
+        find_reference_binary,
+        mismatch_report,
+        outcomes_agree,
+        run_ours,
+    )
+    from .program_generator import GeneratedCase, generate_case, generate_cases
+except ImportError:  # pragma: no cover - depends on how pytest imports this directory
+    from differential_reference import (  # type: ignore[no-redef]
+        REFERENCE_VERSION,
+        Outcome,
+        ReferenceRunner,
+        find_reference_binary,
+        mismatch_report,
+        outcomes_agree,
+        run_ours,
+    )
+    from program_generator import GeneratedCase, generate_case, generate_cases  # type: ignore[no-redef]
+
+CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
+BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
+#: Full reports shown in a failure message; the rest are counted.
+REPORTS_SHOWN = 3
+
+
+class DifferentialTestNotRun(UserWarning):
+    """The Numscript differential test could not run (no reference CLI)."""
+
+
+@pytest.fixture(scope="module")
+def cases() -> List[GeneratedCase]:
+    return generate_cases(CASE_COUNT, BASE_SEED)
+
+
+@pytest.fixture(scope="module")
+def reference_outcomes(cases: List[GeneratedCase]) -> List[Outcome]:
+    binary, how = find_reference_binary()
+    if binary is None:
+        message = (
+            f"NUMSCRIPT DIFFERENTIAL TEST DID NOT RUN: {how}. sdk.numscript was NOT compared with the "
+            f"reference numscript {REFERENCE_VERSION}."
+        )
+        warnings.warn(message, DifferentialTestNotRun, stacklevel=1)
+        pytest.skip(message)
+    return ReferenceRunner(binary).run_all(cases)
+
+
+def _uses_feature_flag(case: GeneratedCase) -> bool:
+    return bool(case.feature_flags) or "#![feature" in case.program
+
+
+def test_generator_is_deterministic() -> None:
+    first, again = generate_case(BASE_SEED + 17), generate_case(BASE_SEED + 17)
+    assert (first.program, first.variables, first.balances, first.metadata, first.feature_flags) == (
+        again.program,
+        again.variables,
+        again.balances,
+        again.metadata,
+        again.feature_flags,
+    )
+
+
+# Each construct the generator must produce at least once in the default run, as a regex.
+CONSTRUCTS: Dict[str, str] = {
+    "plain account source": r"source = @(?!world)[\w:-]+\n",
+    "@world source": r"@world",
+    "bounded overdraft": r"allowing overdraft up to",
+    "unbounded overdraft": r"allowing unbounded overdraft",
+    "max source": r" max \S.* from ",
+    "in-order source": r"source = \{ [@$]",
+    "source allotment with remaining": r"remaining from",
+    "source allotment": r"\d+(\.\d+)?% from|\d+/\d+ from",
+    "destination allotment": r"\d+(\.\d+)?% to|\d+/\d+ to",
+    "destination in-order with max": r"max \S.* to ",
+    "kept": r" kept",
+    "remaining kept": r"remaining kept",
+    "remaining to": r"remaining to",
+    "send-all": r"send \[\S+ \*\]",
+    "save amount": r"save \[\S+ \d",
+    "save all": r"save \[\S+ \*\]",
+    "set_tx_meta": r"set_tx_meta\(",
+    "set_account_meta": r"set_account_meta\(",
+    "meta() origin": r"= meta\(",
+    "balance() origin": r"= balance\(",
+    "overdraft() origin": r"= overdraft\(",
+    "oneof": r"oneof \{",
+    "feature line": r"#!\[feature\(",
+    "monetary arithmetic": r"\] [+-] \[",
+    "number arithmetic": r"\d \+ \d",
+    "underscored number": r"\d_\d",
+    "amount >= 10**30": r"\d{31}",
+    "0%": r"(?<![\d.])0%",
+    "100%": r"(?<![\d.])100%",
+    "1/3": r"(?<!\d)1/3(?!\d)",
+    "tiny fraction": r"/\d{7,}",
+    "decimal percent": r"\d\.\d+%",
+    "string literal": r'"[^"]*"\)',
+    "block comment": r"/\*",
+    "several statements": r"\)\n(send|save|set_)",
+    "negative cap": r"\[\S+ -\d\]",
+    "color restriction": r' \\ "',
+    "account interpolation": r"@[\w-]+:\$",
+    "get_amount()": r"get_amount\(",
+    "get_asset()": r"get_asset\(",
+    "mid-script balance()": r"(send|max) balance\(",
+    "origin over variables": r"= \$\w+ [+-] ",
+    "unknown feature flag": r"experimental-no-such-feature",
+}
+VARIABLE_TYPES = ("monetary", "account", "portion", "number", "string", "asset")
+
+
+def test_generator_covers_every_construct() -> None:
+    # on a fixed sample, so that a small NUMSCRIPT_DIFF_COUNT does not make this fail
+    cases = generate_cases(400, 0)
+    texts = [case.program for case in cases]
+    missing = [name for name, pattern in CONSTRUCTS.items() if not any(re.search(pattern, t) for t in texts)]
+    missing += [
+        f"{type_name} variable"
+        for type_name in VARIABLE_TYPES
+        if not any(re.search(rf"^  {type_name} \$\w+$", t, re.MULTILINE) for t in texts)
+    ]
+    assert not missing, f"the {len(cases)} generated programs never contain: {missing}"
+    intended = collections.Counter(case.intended_error for case in cases)
+    assert intended[""] > len(cases) // 2, intended
+
+
+def test_reference_accepts_every_generated_program(
+    cases: List[GeneratedCase], reference_outcomes: List[Outcome]
+) -> None:
+    rejected = [
+        (case, outcome)
+        for case, outcome in zip(cases, reference_outcomes)
+        if outcome.error_class == "ParseError" or outcome.error_class.startswith("Unclassified")
+    ]
+    assert not rejected, "\n\n".join(
+        f"seed {case.seed}: reference says {outcome.error_message}\n{case.program}" for case, outcome in rejected[:5]
+    )
+    classes = collections.Counter(outcome.error_class or "ok" for outcome in reference_outcomes)
+    # A comparison where (nearly) everything errors would prove little.
+    assert classes["ok"] >= len(cases) // 2, classes
+    if len(cases) >= 200:
+        assert {"MissingFundsError", "InvalidVariableError", "TypeMismatchError"} <= set(classes), classes
+
+
+def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
+    mismatches: List[Tuple[GeneratedCase, Outcome, Outcome]] = []
+    unsupported = 0
+    for case, reference in zip(cases, reference_outcomes):
+        ours = run_ours(case)
+        if ours.error_class == "UnsupportedFeatureError" and _uses_feature_flag(case):
+            # An experimental feature we knowingly do not implement: it raises rather than guess.
+            unsupported += 1
+            continue
+        if not outcomes_agree(reference, ours):
+            mismatches.append((case, reference, ours))
+    assert unsupported <= len(cases) // 10, f"{unsupported} cases hit UnsupportedFeatureError"
+    if mismatches:
+        seeds = [case.seed for case, _, _ in mismatches]
+        shown = "\n\n".join(mismatch_report(*mismatch) for mismatch in mismatches[:REPORTS_SHOWN])
+        pytest.fail(
+            f"{len(mismatches)} of {len(cases)} random programs differ from the reference "
+            f"(seeds {seeds[:30]}{' ...' if len(seeds) > 30 else ''}; rerun one with "
+            f"NUMSCRIPT_DIFF_SEED=<seed> NUMSCRIPT_DIFF_COUNT=1):\n\n{shown}",
+            pytrace=False,
+        )
