@@ -61,6 +61,11 @@ class App:
             return error_response(api_error(exc))
         except (FilterError, CursorError) as exc:
             return error_response(ApiError(400, "VALIDATION", str(exc)))
+        except RecursionError:
+            return error_response(ApiError(400, "VALIDATION", "the request nests JSON or filters too deeply"))
+        except OverflowError:
+            # SQLite integers are 64-bit: an id beyond that cannot exist in any ledger.
+            return error_response(ApiError(400, "VALIDATION", "a number in the request is out of range for an id"))
 
     def versions(self) -> Response:
         return json_response(

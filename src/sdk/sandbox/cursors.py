@@ -60,9 +60,17 @@ def decode(token: str, kind: str) -> PageState:
         or size < 1
         or not (after is None or isinstance(after, list))
         or not (before is None or isinstance(before, list))
+        or (after is not None and before is not None)
+        or not all(_position_value(v) for v in (after or []) + (before or []))
     ):
         raise CursorError(f"cursor: malformed cursor for {kind}")
     return PageState(kind, query, size, after, before)
+
+
+def _position_value(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    )
 
 
 def page_size(value: Optional[str], maximum: int) -> int:

@@ -81,6 +81,8 @@ class Request:
             raise validation_error("the request body is not UTF-8 JSON") from None
         except ValueError as exc:
             raise validation_error(f"malformed JSON body: {exc}") from None
+        except RecursionError:
+            raise validation_error("malformed JSON body: nested too deeply") from None
 
 
 @dataclass

@@ -182,6 +182,8 @@ def path_int(request: Request, name: str) -> int:
         raise validation_error(f"{name}: {value!r} is not an integer id") from None
     if number < 0:
         raise validation_error(f"{name}: ids are not negative")
+    if number >= 2**63:
+        raise LedgerError("NOT_FOUND", f"transaction {number} not found (no ledger has that many)")
     return number
 
 
@@ -208,14 +210,43 @@ def page_state(request: Request, kind: str, query: Dict[str, Any], maximum: int,
         token = request.arg(name)
         if token:
             try:
-                return cursors.decode(token, kind)
+                state = cursors.decode(token, kind)
             except CursorError as exc:
                 raise validation_error(str(exc)) from None
+            _check_cursor_query(state.query, query, kind)
+            state.page_size = min(state.page_size, maximum)
+            return state
     try:
         size = cursors.page_size(request.arg("pageSize") or request.arg("page_size"), maximum)
     except CursorError as exc:
         raise validation_error(str(exc)) from None
     return PageState(kind, query, size)
+
+
+def _check_cursor_query(found: Dict[str, Any], expected: Dict[str, Any], kind: str) -> None:
+    """A cursor's query must be one this server could have written: same options, sane types."""
+    bad = validation_error(f"cursor: not a cursor issued by this server for {kind}")
+    if set(found) != set(expected):
+        raise bad
+    for name, value in found.items():
+        if value is None:
+            continue
+        if name == "filter" and not isinstance(value, dict):
+            raise bad
+        if name in ("pit", "startTime", "endTime"):
+            try:
+                if not isinstance(value, str) or parse_timestamp(value) != value:
+                    raise bad
+            except TimestampError:
+                raise bad from None
+        if name == "expand" and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+            raise bad
+        if name == "order" and value not in ("id", "effective"):
+            raise bad
+        if name in ("reverse", "insertionDate") and not isinstance(value, bool):
+            raise bad
+        if name == "groupBy" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise bad
 
 
 def cursor_json(data: List[Any], page: Any, page_size: int) -> Dict[str, Any]:
