@@ -755,7 +755,9 @@ class Backend:
             lambda conn: self._set_tx_metadata(conn, ledger, tx_id, metadata),
         )
 
-    def _set_tx_metadata(self, conn: sqlite3.Connection, ledger: str, tx_id: int, metadata: Dict[str, str]) -> None:
+    def _set_tx_metadata(
+        self, conn: sqlite3.Connection, ledger: str, tx_id: int, metadata: Dict[str, str], at: Optional[str] = None
+    ) -> None:
         row = self._tx_row(conn, ledger, tx_id)
         merged = {**json.loads(row["metadata"]), **metadata}
         conn.execute(
@@ -766,7 +768,11 @@ class Backend:
             [(ledger, tx_id, k, v) for k, v in metadata.items()],
         )
         self._append_log(
-            conn, ledger, "SET_METADATA", {"targetType": "TRANSACTION", "targetId": tx_id, "metadata": metadata}, now()
+            conn,
+            ledger,
+            "SET_METADATA",
+            {"targetType": "TRANSACTION", "targetId": tx_id, "metadata": metadata},
+            at or now(),
         )
 
     def _tx_row(self, conn: sqlite3.Connection, ledger: str, tx_id: int) -> sqlite3.Row:
@@ -786,7 +792,9 @@ class Backend:
             lambda conn: self._delete_tx_metadata(conn, ledger, tx_id, key),
         )
 
-    def _delete_tx_metadata(self, conn: sqlite3.Connection, ledger: str, tx_id: int, key: str) -> None:
+    def _delete_tx_metadata(
+        self, conn: sqlite3.Connection, ledger: str, tx_id: int, key: str, at: Optional[str] = None
+    ) -> None:
         row = self._tx_row(conn, ledger, tx_id)
         current = json.loads(row["metadata"])
         current.pop(key, None)
@@ -797,7 +805,7 @@ class Backend:
             "DELETE FROM transaction_metadata WHERE ledger = ? AND tx_id = ? AND key = ?", (ledger, tx_id, key)
         )
         self._append_log(
-            conn, ledger, "DELETE_METADATA", {"targetType": "TRANSACTION", "targetId": tx_id, "key": key}, now()
+            conn, ledger, "DELETE_METADATA", {"targetType": "TRANSACTION", "targetId": tx_id, "key": key}, at or now()
         )
 
     def add_account_metadata(
@@ -819,9 +827,9 @@ class Backend:
         )
 
     def _set_account_metadata(
-        self, conn: sqlite3.Connection, ledger: str, address: str, metadata: Dict[str, str]
+        self, conn: sqlite3.Connection, ledger: str, address: str, metadata: Dict[str, str], at: Optional[str] = None
     ) -> None:
-        at = now()
+        at = at or now()
         self._merge_account_metadata(conn, ledger, address, metadata, at)
         self._append_log(
             conn, ledger, "SET_METADATA", {"targetType": "ACCOUNT", "targetId": address, "metadata": metadata}, at
@@ -839,7 +847,9 @@ class Backend:
             lambda conn: self._delete_account_metadata(conn, ledger, address, key),
         )
 
-    def _delete_account_metadata(self, conn: sqlite3.Connection, ledger: str, address: str, key: str) -> None:
+    def _delete_account_metadata(
+        self, conn: sqlite3.Connection, ledger: str, address: str, key: str, at: Optional[str] = None
+    ) -> None:
         row = conn.execute(
             "SELECT metadata FROM accounts WHERE ledger = ? AND address = ?", (ledger, address)
         ).fetchone()
@@ -847,7 +857,7 @@ class Backend:
             raise LedgerError("NOT_FOUND", f"account {address!r} not found in ledger {ledger!r}")
         current = json.loads(row[0])
         current.pop(key, None)
-        at = now()
+        at = at or now()
         conn.execute(
             "UPDATE accounts SET metadata = ?, updated_at = ? WHERE ledger = ? AND address = ?",
             (_dumps(current), at, ledger, address),
@@ -1076,14 +1086,14 @@ class Backend:
                 )
             elif kind == "SET_METADATA":
                 if data["targetType"] == "TRANSACTION":
-                    self._set_tx_metadata(conn, ledger, int(data["targetId"]), data["metadata"])
+                    self._set_tx_metadata(conn, ledger, int(data["targetId"]), data["metadata"], stored_date)
                 else:
-                    self._set_account_metadata(conn, ledger, data["targetId"], data["metadata"])
+                    self._set_account_metadata(conn, ledger, data["targetId"], data["metadata"], stored_date)
             elif kind == "DELETE_METADATA":
                 if data["targetType"] == "TRANSACTION":
-                    self._delete_tx_metadata(conn, ledger, int(data["targetId"]), data["key"])
+                    self._delete_tx_metadata(conn, ledger, int(data["targetId"]), data["key"], stored_date)
                 else:
-                    self._delete_account_metadata(conn, ledger, data["targetId"], data["key"])
+                    self._delete_account_metadata(conn, ledger, data["targetId"], data["key"], stored_date)
             else:
                 raise LedgerError("IMPORT", f"{where}: unknown log type {kind!r}")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
