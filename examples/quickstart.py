@@ -36,6 +36,16 @@ set_tx_meta("kind", "sale")
 """
 
 
+def money(amount: int, asset: str) -> str:
+    """USD/2 counts cents: the number after the slash is the number of decimals."""
+    code, _, decimals = asset.partition("/")
+    places = int(decimals or 0)
+    sign, units = ("-" if amount < 0 else ""), abs(amount)
+    if not places:
+        return f"{sign}{units} {code}"
+    return f"{sign}{units // 10**places}.{units % 10**places:0{places}d} {code}"
+
+
 def main() -> None:
     # An in-memory sandbox on a free loopback port; it stops at the end of the block.
     with Sandbox(port=0) as sandbox:
@@ -48,7 +58,7 @@ def main() -> None:
             request=operations.V2CreateTransactionRequest(
                 ledger=LEDGER,
                 v2_post_transaction=shared.V2PostTransaction(
-                    metadata={},
+                    metadata={"purpose": "top-up"},
                     postings=[shared.V2Posting(source="world", destination="users:alice", amount=50_00, asset="USD/2")],
                     reference="topup-1",
                 ),
@@ -62,7 +72,7 @@ def main() -> None:
             request=operations.V2CreateTransactionRequest(
                 ledger=LEDGER,
                 v2_post_transaction=shared.V2PostTransaction(
-                    metadata={},
+                    metadata={"purpose": "lunch"},
                     postings=[
                         shared.V2Posting(source="users:alice", destination="users:bob", amount=20_00, asset="USD/2"),
                         shared.V2Posting(source="users:bob", destination="shops:coffee", amount=4_50, asset="USD/2"),
@@ -76,7 +86,7 @@ def main() -> None:
             request=operations.V2CreateTransactionRequest(
                 ledger=LEDGER,
                 v2_post_transaction=shared.V2PostTransaction(
-                    metadata={},
+                    metadata={"order": "B-1001"},
                     script=shared.V2PostTransactionScript(
                         plain=SALE,
                         vars={"amount": "USD/2 25000", "merchant": "shops:books"},
@@ -87,7 +97,7 @@ def main() -> None:
         assert sale.v2_create_transaction_response is not None
         print("Numscript sale postings:")
         for posting in sale.v2_create_transaction_response.data.postings:
-            print(f"  {posting.source:>15} -> {posting.destination:<15} {posting.amount:>8} {posting.asset}")
+            print(f"  {posting.source:>6} -> {posting.destination:<14} {money(posting.amount, posting.asset):>12}")
 
         # Balances, account by account (volumes give input, output and their difference).
         accounts = s.ledger.v2.list_accounts(request=operations.V2ListAccountsRequest(ledger=LEDGER, expand="volumes"))
@@ -95,7 +105,7 @@ def main() -> None:
         print("Balances:")
         for account in accounts.v2_accounts_cursor_response.cursor.data:
             for asset, volume in (account.volumes or {}).items():
-                print(f"  {account.address:<15} {volume.input - volume.output:>9} {asset}")
+                print(f"  {account.address:<14} {money(volume.input - volume.output, asset):>12}")
 
         # The books always balance: summed over every account, each asset is zero.
         total = s.ledger.v2.get_balances_aggregated(request=operations.V2GetBalancesAggregatedRequest(ledger=LEDGER))

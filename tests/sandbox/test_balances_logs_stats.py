@@ -287,3 +287,18 @@ def test_get_tx_after_revert_keeps_original_postings(s: sdk.SDK, ledger: str) ->
 def test_unknown_ledger_balances_are_ledger_not_found(s: sdk.SDK, raw: Raw) -> None:
     expect_error(404, "LEDGER_NOT_FOUND", lambda: aggregated(s, "nope"))
     expect_raw_error(raw.v2("GET", "/nope/volumes"), 404, "LEDGER_NOT_FOUND")
+
+
+def test_volumes_time_range_by_insertion_date(s: sdk.SDK, ledger: str) -> None:
+    post(s, ledger, ("world", "a", 10, "USD"), timestamp=at(0))
+    time.sleep(0.01)
+    middle = datetime.datetime.now(UTC)
+    time.sleep(0.01)
+    post(s, ledger, ("world", "a", 5, "USD"), timestamp=at(0))
+    # by insertion date only the second one was written after `middle`
+    assert volumes(s, ledger, start_time=middle, insertion_date=True) == [
+        ("a", "USD", 5, 0, 5),
+        ("world", "USD", 0, 5, -5),
+    ]
+    # by effective date both are on day 0, before `middle`
+    assert volumes(s, ledger, start_time=middle) == []

@@ -321,3 +321,52 @@ def test_pit_reads_the_past(s: sdk.SDK, ledger: str) -> None:
     assert tx_ids(list_txs(s, ledger, pit=at(5))) == [1]
     assert count_txs(s, ledger, pit=at(5)) == 1
     assert addresses(list_accounts(s, ledger, pit=at(5))) == ["a", "world"]
+
+
+def test_expand_effective_volumes_on_transactions(raw: Raw, s: sdk.SDK, ledger: str) -> None:
+    # the 4.2.0 models have no field for the effective volumes of a transaction: read them raw
+    post(s, ledger, ("world", "a", 10, "USD"), timestamp=at(5))
+    post(s, ledger, ("world", "a", 1, "USD"), timestamp=at(1))  # inserted later, effective earlier
+    res = raw.v2("GET", f"/{ledger}/transactions/1", params={"expand": "volumes,effectiveVolumes"})
+    assert res.status_code == 200, res.text
+    data = res.json()["data"]
+    assert data["postCommitVolumes"]["a"]["USD"]["input"] == 10
+    # by effective date, tx 1 (day 5) comes after tx 2 (day 1): its effective volumes include tx 2
+    assert data["postCommitEffectiveVolumes"]["a"]["USD"]["input"] == 11
+    assert data["preCommitEffectiveVolumes"]["a"]["USD"]["input"] == 1
+
+
+def test_head_count_on_an_unknown_ledger_is_404_without_body(raw: Raw) -> None:
+    res = raw.v2("HEAD", "/nope/transactions")
+    assert res.status_code == 404 and res.content == b""
+
+
+def test_account_at_a_point_in_time(s: sdk.SDK, ledger: str) -> None:
+    post(s, ledger, ("world", "a", 10, "USD"), timestamp=at(0))
+    post(s, ledger, ("world", "a", 5, "USD"), timestamp=at(10))
+    res = s.ledger.v2.get_account(
+        request=operations.V2GetAccountRequest(ledger=ledger, address="a", expand="volumes,effectiveVolumes", pit=at(5))
+    )
+    assert res.v2_account_response is not None
+    account = res.v2_account_response.data
+    # effective volumes follow the transactions' timestamps; plain volumes follow insertion
+    # dates, and both transactions were inserted now, after the point in time
+    assert account.effective_volumes is not None and account.effective_volumes["USD"].input == 10
+    assert not account.volumes
+
+
+@pytest.mark.parametrize("path", ["logs", "volumes", "accounts"])
+def test_other_lists_default_to_15_and_clamp_to_100(raw: Raw, s: sdk.SDK, ledger: str, path: str) -> None:
+    body = [
+        {
+            "action": "CREATE_TRANSACTION",
+            "data": {"postings": [{"source": "world", "destination": f"u:{i}", "amount": 1, "asset": "USD"}]},
+        }
+        for i in range(100)
+    ]
+    for _ in range(2):
+        assert raw.v2("POST", f"/{ledger}/_bulk", body=body).status_code == 200
+    default = raw.v2("GET", f"/{ledger}/{path}").json()["cursor"]
+    assert default["pageSize"] == 15 and len(default["data"]) == 15 and default["hasMore"]
+    clamped = raw.v2("GET", f"/{ledger}/{path}", params={"pageSize": "5000"}).json()["cursor"]
+    assert clamped["pageSize"] == 100 and len(clamped["data"]) == 100 and clamped["hasMore"]
