@@ -298,6 +298,11 @@ class Backend:
                 raise LedgerError("NOT_FOUND", f"ledger {name!r} not found")
             return self._ledger_json(row)
 
+    def require_ledger(self, name: str) -> Dict[str, Any]:
+        """The ledger, for routes under it: an unknown one is LEDGER_NOT_FOUND."""
+        with self.storage.read() as conn:
+            return self._ledger_json(self._require(conn, name))
+
     def ledger_names(self) -> List[str]:
         with self.storage.read() as conn:
             return [r[0] for r in conn.execute("SELECT name FROM ledgers ORDER BY name")]

@@ -85,7 +85,7 @@ class V2Routes:
         return empty()
 
     def ledger_info(self, request: Request) -> Response:
-        ledger = self.backend.get_ledger(request.params["ledger"])
+        ledger = self.backend.require_ledger(request.params["ledger"])
         migration = {"version": 1, "name": "sandbox schema", "date": ledger["addedAt"], "state": "DONE"}
         return json_response(200, {"data": {"name": ledger["name"], "storage": {"migrations": [migration]}}})
 
