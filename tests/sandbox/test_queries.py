@@ -370,3 +370,23 @@ def test_other_lists_default_to_15_and_clamp_to_100(raw: Raw, s: sdk.SDK, ledger
     assert default["pageSize"] == 15 and len(default["data"]) == 15 and default["hasMore"]
     clamped = raw.v2("GET", f"/{ledger}/{path}", params={"pageSize": "5000"}).json()["cursor"]
     assert clamped["pageSize"] == 100 and len(clamped["data"]) == 100 and clamped["hasMore"]
+
+
+def test_a_cursor_carries_its_own_filter_and_ignores_a_new_one(s: sdk.SDK, books: str) -> None:
+    first = list_txs(s, books, {"$match": {"account": "users:"}}, page_size=2)
+    assert tx_ids(first) == [7, 5]
+    # the body of the next call asks for something else; the cursor's query wins
+    second = list_txs(s, books, {"$match": {"reference": "r6"}}, cursor=first.next)
+    assert tx_ids(second) == [3, 2]
+
+
+def test_negative_big_balances_filter_and_sort_numerically(s: sdk.SDK, ledger: str) -> None:
+    post(s, ledger, ("world", "a", 10**30, "USD"), ("world", "b", 9, "USD"), ("world", "c", 10**19, "USD"))
+    post(s, ledger, ("world", "d", 2**64, "USD"))
+    # world is at -(10**30 + 9 + 10**19 + 2**64)
+    assert addresses(list_accounts(s, ledger, {"$lt": {"balance[USD]": -(10**30)}})) == ["world"]
+    assert addresses(list_accounts(s, ledger, {"$gt": {"balance[USD]": -(10**31)}})) == ["a", "b", "c", "d", "world"]
+    assert addresses(list_accounts(s, ledger, {"$gte": {"balance[USD]": 10**19}})) == ["a", "c", "d"]
+    assert addresses(list_accounts(s, ledger, {"$gt": {"balance[USD]": 2**64}})) == ["a"]
+    assert addresses(list_accounts(s, ledger, {"$lt": {"balance[USD]": 10}})) == ["b", "world"]
+    assert count_accounts(s, ledger, {"$match": {"balance[USD]": 2**64}}) == 1

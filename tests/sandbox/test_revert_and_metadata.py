@@ -208,3 +208,13 @@ class TestAccountMetadata:
         assert (account.effective_volumes["USD"].input, account.effective_volumes["USD"].output) == (10, 3)
         bare = get_account(s, ledger, "a", expand=None)
         assert bare.volumes is None and bare.effective_volumes is None
+
+
+def test_a_revert_can_itself_be_reverted(s: sdk.SDK, ledger: str) -> None:
+    tx = post(s, ledger, ("world", "a", 10, "USD"))
+    rev = revert(s, ledger, tx.id)
+    again = revert(s, ledger, rev.id)
+    assert moves(again) == [("world", "a", 10, "USD")]
+    assert get_tx(s, ledger, tx.id).reverted is True
+    assert get_tx(s, ledger, rev.id).reverted is True
+    assert balances(s, ledger, "a") == {"USD": 10}

@@ -294,3 +294,14 @@ def test_create_ledger_then_v1_use_keeps_it(s: sdk.SDK) -> None:
     got = s.ledger.v2.get_ledger(request=operations.V2GetLedgerRequest(ledger="both"))
     assert got.v2_get_ledger_response is not None
     assert got.v2_get_ledger_response.data.metadata == {"x": "y"}
+
+
+def test_v1_after_pages_below_an_id_or_above_an_address(s: sdk.SDK, ledger: str) -> None:
+    for address in ("a", "b", "c"):
+        post(s, ledger, ("world", address, 1, "USD"))
+    res = s.ledger.v1.list_transactions(request=operations.ListTransactionsRequest(ledger=ledger, after="2"))
+    assert res.transactions_cursor_response is not None
+    assert [t.txid for t in res.transactions_cursor_response.cursor.data] == [1]
+    accounts = s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger=ledger, after="b"))
+    assert accounts.accounts_cursor_response is not None
+    assert [a.address for a in accounts.accounts_cursor_response.cursor.data] == ["c", "world"]
