@@ -7,6 +7,8 @@ cannot answer faithfully fails loudly instead of pretending.
 
 from __future__ import annotations
 
+import sqlite3
+
 from .auth import TOKEN_PATH, Auth
 from .cursors import CursorError
 from .filters import FilterError
@@ -61,6 +63,11 @@ class App:
             return error_response(api_error(exc))
         except (FilterError, CursorError) as exc:
             return error_response(ApiError(400, "VALIDATION", str(exc)))
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            # What a real ledger answers when its database is saturated: worth retrying.
+            return error_response(ApiError(503, "INTERNAL", "the sandbox database is busy; retry"))
         except RecursionError:
             return error_response(ApiError(400, "VALIDATION", "the request nests JSON or filters too deeply"))
         except OverflowError:

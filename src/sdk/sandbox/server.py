@@ -157,6 +157,22 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         logger.debug("%s %s", self.address_string(), format % args)
 
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversized body before the client sends it (curl asks first for big ones)."""
+        length = self.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.server.max_body_bytes:
+            self.close_connection = True
+            limit = self.server.max_body_bytes
+            self._send(
+                error_response(
+                    ApiError(
+                        413, "VALIDATION", f"request body of {length} bytes is over the sandbox limit of {limit} bytes"
+                    )
+                )
+            )
+            return False
+        return super().handle_expect_100()
+
     def _dispatch(self) -> None:
         try:
             response = self._respond()

@@ -148,6 +148,8 @@ class Storage:
         self._conn.row_factory = sqlite3.Row
         with self._lock:
             if path:
+                # Another process on the same file waits its turn instead of failing at once.
+                self._conn.execute("PRAGMA busy_timeout=5000")
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA case_sensitive_like=ON")
