@@ -119,6 +119,7 @@ MODULE_CALLS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # calling deprecated routes on purpose
 @pytest.mark.parametrize("module,call", MODULE_CALLS, ids=[m for m, _ in MODULE_CALLS])
 def test_other_modules_answer_501_naming_the_module(s: sdk.SDK, module: str, call: Callable[[sdk.SDK], Any]) -> None:
     with pytest.raises(errors.FormanceError) as info:

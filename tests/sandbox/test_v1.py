@@ -201,6 +201,9 @@ def test_v1_balances_and_aggregates(s: sdk.SDK, ledger: str) -> None:
     merged = {k: v for item in res.balances_cursor_response.cursor.data for k, v in item.items()}
     assert merged["users:1"] == {"USD": 10**30}
     assert merged["users:2"] == {"EUR": 5}
+    only = s.ledger.v1.get_balances(request=operations.GetBalancesRequest(ledger=ledger, address="users:1"))
+    assert only.balances_cursor_response is not None
+    assert only.balances_cursor_response.cursor.data == [{"users:1": {"USD": 10**30}}]
     agg = s.ledger.v1.get_balances_aggregated(
         request=operations.GetBalancesAggregatedRequest(ledger=ledger, address="users:")
     )
@@ -240,14 +243,29 @@ def test_v1_logs_stats_and_info(s: sdk.SDK, ledger: str) -> None:
     assert ledger in server.config_info_response.data.config.storage.ledgers
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # calling deprecated routes on purpose
 def test_mapping_and_script_routes_are_gone(s: sdk.SDK, raw: Raw, ledger: str) -> None:
     # a v2 server no longer routes v1 mapping and script: a plain router miss
     assert raw.v1("GET", f"/{ledger}/mapping").status_code == 404
     assert raw.v1("PUT", f"/{ledger}/mapping", body={"contracts": []}).status_code == 404
     assert raw.v1("POST", f"/{ledger}/script", body={"plain": "x"}).status_code == 404
-    with pytest.raises((errors.SDKError, errors.ErrorResponse)) as info:
-        s.ledger.v1.get_mapping(request=operations.GetMappingRequest(ledger=ledger))
-    assert info.value.status_code == 404
+    calls = [
+        lambda: s.ledger.v1.get_mapping(request=operations.GetMappingRequest(ledger=ledger)),
+        lambda: s.ledger.v1.update_mapping(
+            request=operations.UpdateMappingRequest(ledger=ledger, mapping=shared.Mapping(contracts=[]))
+        ),
+        lambda: s.ledger.v1.run_script(
+            request=operations.RunScriptRequest(
+                ledger=ledger, script=shared.Script(plain="send [COIN 1] (source = @world destination = @a)")
+            )
+        ),
+    ]
+    for call in calls:
+        with pytest.raises((errors.SDKError, errors.ErrorResponse)) as info:
+            call()
+        assert info.value.status_code == 404
+    # the script route is gone, so nothing was posted
+    assert _count(s.ledger.v1.count_transactions(request=operations.CountTransactionsRequest(ledger=ledger))) == 0
 
 
 def test_batch_route_answers_not_supported(s: sdk.SDK, raw: Raw, ledger: str) -> None:
