@@ -25,6 +25,7 @@ under benchmarks/results/ (git-ignored) and reused by later runs when it checks 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -391,9 +392,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log("reads ...")
         rows = []
         for label, matches, query in READS:
-            empty = median_time(lambda q=query: q(s, "empty"), repeats)
-            probes = median_time(lambda q=query: q(s, "probes"), repeats)
-            big = median_time(lambda q=query: q(s, "big"), repeats)
+            empty, probes, big = (
+                median_time(functools.partial(query, s, name), repeats) for name in ("empty", "probes", "big")
+            )
             rows.append([label, matches, ms(empty), ms(probes), ms(big), f"{big / probes:5.2f}x"])
     table(
         f"Reads through the SDK (median of {repeats}); ledgers: empty, {PROBE_TRANSACTIONS} probe transactions, "

@@ -13,7 +13,7 @@ from sdk.models import operations, shared
 from ._support import Raw, balances, count_txs, expect_error, expect_raw_error, get_account, get_tx, post, state_of
 
 
-def tx_element(source: str, destination: str, amount: int, asset: str = "USD", **extra: Any) -> Dict[str, Any]:
+def tx_element(source: str, destination: str, amount: Any, asset: str = "USD", **extra: Any) -> Dict[str, Any]:
     data: Dict[str, Any] = {
         "postings": [{"source": source, "destination": destination, "amount": amount, "asset": asset}]
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_get_of_an_unknown_ledger_is_not_found(s: sdk.SDK) -> None:
     ],
 )
 def test_other_routes_on_an_unknown_ledger_are_ledger_not_found(raw: Raw, method: str, path: str) -> None:
-    body = {"foo": "bar"} if path.endswith("metadata") else None
+    body: Any = {"foo": "bar"} if path.endswith("metadata") else None
     if path.endswith("/transactions") and method == "POST":
         body = {"postings": [{"source": "world", "destination": "a", "amount": 1, "asset": "USD"}]}
     if path.endswith("_bulk"):

@@ -4,6 +4,7 @@ all accounts sum to zero, and a sequence that would overdraw is refused without 
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import defaultdict
 from typing import Any, Dict, List, Tuple
@@ -87,7 +88,7 @@ def test_random_sequences_keep_the_books_balanced(s: sdk.SDK, raw: Raw, ledger: 
                 outputs[(source, asset)] += amount
                 inputs[(dest, asset)] += amount
         else:
-            expect_error(400, "INSUFFICIENT_FUND", lambda moves=moves: post(s, ledger, *moves))
+            expect_error(400, "INSUFFICIENT_FUND", functools.partial(post, s, ledger, *moves))
         if step % 20 == 19:
             # a dry run of the last sequence never writes (the counts below would show it)
             res = raw.v2(
