@@ -214,9 +214,10 @@ def run_script(conn: sqlite3.Connection, ledger: str, script: Script, balances: 
     """Run a Numscript program against the ledger's state as the write transaction sees it."""
     try:
         from sdk import numscript
-    except ImportError:
+    except ImportError as exc:
         raise LedgerError(
-            "NOT_IMPLEMENTED", "script transactions need the Numscript interpreter (sdk.numscript), not installed"
+            "NOT_IMPLEMENTED",
+            f"script transactions need the Numscript interpreter sdk.numscript, which failed to import: {exc}",
         ) from None
     try:
         return numscript.run(
