@@ -40,6 +40,13 @@ _ADDRESS = re.compile(r"^[a-zA-Z0-9_-]+(:[a-zA-Z0-9_-]+)*$")
 _ASSET = re.compile(r"^[A-Z][A-Z0-9]{0,16}(/[0-9]{1,6})?$")
 
 
+#: An account exists from its first use: the earliest effective date it was moved at.
+_TOUCH_ACCOUNT = (
+    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, '{}') ON CONFLICT (ledger, address) DO UPDATE SET "
+    "first_usage = min(first_usage, excluded.first_usage), updated_at = excluded.updated_at"
+)
+
+
 class LedgerError(Exception):
     """A request the ledger refuses: `code` is the ledger's error code."""
 
@@ -543,40 +550,44 @@ class Backend:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             moves,
         )
-        for address, assets in post.items():
-            for asset, volume in assets.items():
-                conn.execute(
-                    "INSERT INTO volumes VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ledger, address, asset) DO UPDATE "
-                    "SET input = excluded.input, output = excluded.output, balance = excluded.balance, "
-                    "balance_key = excluded.balance_key",
-                    (
-                        ledger,
-                        address,
-                        asset,
-                        str(volume["input"]),
-                        str(volume["output"]),
-                        str(volume["balance"]),
-                        order_key(volume["balance"]),
-                    ),
+        conn.executemany(
+            "INSERT INTO volumes VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ledger, address, asset) DO UPDATE "
+            "SET input = excluded.input, output = excluded.output, balance = excluded.balance, "
+            "balance_key = excluded.balance_key",
+            [
+                (
+                    ledger,
+                    address,
+                    asset,
+                    str(volume["input"]),
+                    str(volume["output"]),
+                    str(volume["balance"]),
+                    order_key(volume["balance"]),
                 )
-        for address in roles:
-            self._touch_account(conn, ledger, address, timestamp, inserted)
+                for address, assets in post.items()
+                for asset, volume in assets.items()
+            ],
+        )
+        conn.executemany(_TOUCH_ACCOUNT, [(ledger, address, timestamp, inserted, inserted) for address in roles])
         for address, values in account_metadata.items():
             self._merge_account_metadata(conn, ledger, address, values, inserted)
-        transaction = self._tx_json(
-            conn.execute("SELECT * FROM transactions WHERE ledger = ? AND id = ?", (ledger, tx_id)).fetchone()
-        )
+        transaction: Dict[str, Any] = {
+            "id": tx_id,
+            "postings": [p.to_json() for p in postings],
+            "metadata": metadata,
+            "timestamp": to_wire(timestamp),
+            "insertedAt": to_wire(inserted),
+            "reverted": False,
+        }
+        if reference is not None:
+            transaction["reference"] = reference
         if write_log:
             log_data: Dict[str, Any] = {"transaction": transaction, "accountMetadata": account_metadata}
             self._append_log(conn, ledger, "NEW_TRANSACTION", log_data, inserted)
         return transaction
 
     def _touch_account(self, conn: sqlite3.Connection, ledger: str, address: str, first_usage: str, at: str) -> None:
-        conn.execute(
-            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, '{}') ON CONFLICT (ledger, address) DO UPDATE SET "
-            "first_usage = min(first_usage, excluded.first_usage), updated_at = excluded.updated_at",
-            (ledger, address, first_usage, at, at),
-        )
+        conn.execute(_TOUCH_ACCOUNT, (ledger, address, first_usage, at, at))
 
     def _merge_account_metadata(
         self, conn: sqlite3.Connection, ledger: str, address: str, values: Mapping[str, str], at: str
