@@ -275,6 +275,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.read_timeout = read_timeout
         self._connections: Set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def track(self, connection: socket.socket, open_: bool) -> None:
