@@ -16,9 +16,11 @@ a reason saying so, and a warning lands in the pytest summary. `.ci/install-nums
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Tuple
 
 import pytest
@@ -34,6 +36,7 @@ try:  # tests/numscript may or may not be a package
         outcomes_agree,
         run_ours,
     )
+    from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
 except ImportError:  # pragma: no cover - depends on how pytest imports this directory
     from differential_corners import CORNER_CASES  # type: ignore[no-redef]
@@ -46,6 +49,12 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
         outcomes_agree,
         run_ours,
     )
+    from differential_specs import (  # type: ignore[no-redef]
+        build_specs_file,
+        our_verdict,
+        reference_verdict,
+        usable,
+    )
     from program_generator import (  # type: ignore[no-redef]
         GeneratedCase,
         generate_case,
@@ -56,6 +65,8 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
 CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
 #: Damaged programs (mostly parse errors) compared on top, a quarter as many.
 MUTATED_COUNT = max(1, CASE_COUNT // 4)
+#: Specs files built from the first usable random programs, for the `test` runner comparison.
+SPECS_COUNT = max(1, CASE_COUNT // 5)
 BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
 #: Full reports shown in a failure message; the rest are counted.
 REPORTS_SHOWN = 3
@@ -224,3 +235,27 @@ def test_damaged_programs_fail_alike(reference: ReferenceRunner) -> None:
 def test_corner_programs_match_the_reference(reference: ReferenceRunner) -> None:
     """Hand-picked corners (error order, running balances, posting merges, lexical edges)."""
     _compare(CORNER_CASES, reference.run_all(CORNER_CASES))
+
+
+def test_specs_runner_matches_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], reference_outcomes: List[Outcome], tmp_path: object
+) -> None:
+    """`numscript test` and `numscript.run_specs` give every case of the same specs files the same verdict."""
+    chosen = [(c, o) for c, o in zip(cases, reference_outcomes) if usable(c, o)][:SPECS_COUNT]
+    paths = [build_specs_file(str(tmp_path), index, case, outcome) for index, (case, outcome) in enumerate(chosen)]
+    with ThreadPoolExecutor(max_workers=reference.workers) as pool:
+        theirs = list(pool.map(lambda path: reference_verdict(reference.binary, path), paths))
+    disagreements = []
+    for path, (case, _), verdict in zip(paths, chosen, theirs):
+        ours = our_verdict(path)
+        if not verdict.agrees_with(ours):
+            with open(path, encoding="utf-8") as handle:
+                specs_text = json.dumps(json.load(handle))
+            disagreements.append(
+                f"seed {case.seed}: {path}\n--- program ---\n{case.program}--- specs ---\n{specs_text}\n"
+                f"--- reference `numscript test` ---\n{verdict.output}\n--- numscript.run_specs ---\n{ours.output}"
+            )
+    assert sum(not verdict.aborted for verdict in theirs) >= len(paths) * 3 // 4, "the reference abandoned most files"
+    assert not disagreements, f"{len(disagreements)} of {len(paths)} specs files judged differently:\n\n" + "\n\n".join(
+        disagreements[:REPORTS_SHOWN]
+    )
