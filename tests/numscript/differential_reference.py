@@ -77,6 +77,12 @@ _REFERENCE_MESSAGES: Sequence[Tuple[str, str]] = (
     ("Invalid account name", "InvalidValueError"),
     ("Invalid asset name", "InvalidValueError"),
     ("Invalid color name", "InvalidValueError"),
+    ("Invalid usage or @world account in scaling context", "InvalidValueError"),
+    ("Invalid scope syntax", "InvalidValueError"),
+    ("Cannot cast a scoped account", "TypeMismatchError"),
+    ("Cannot store a scoped account", "TypeMismatchError"),
+    ("Invalid operator", "TypeMismatchError"),
+    ("the meta function cannot be nested", "UnknownFunctionError"),
     ("cannot divide by zero", "DivisionByZeroError"),
     ("Invalid allotment:", "InvalidAllotmentError"),
     ("Only one 'remaining' clause", "InvalidAllotmentError"),
@@ -141,7 +147,7 @@ def find_reference_binary() -> Tuple[Optional[str], str]:
 _COLORED_ASSET = re.compile(r"^(?P<base>[A-Z][A-Z0-9]*)_(?P<color>[A-Z]+)(?P<scale>/\d+)?$")
 
 
-def _balance_row(account: str, asset: str, amount: int) -> Dict[str, Any]:
+def balance_row(account: str, asset: str, amount: int) -> Dict[str, Any]:
     """A reference balance row; our `ASSET_COLOR[/scale]` keys carry the color in its own field."""
     colored = _COLORED_ASSET.match(asset)
     if colored is None:
@@ -155,7 +161,7 @@ def reference_inputs(case: GeneratedCase) -> Dict[str, Any]:
     return {
         "variables": dict(case.variables),
         "balances": [
-            _balance_row(account, asset, amount)
+            balance_row(account, asset, amount)
             for account, assets in case.balances.items()
             for asset, amount in assets.items()
         ],

@@ -17,6 +17,7 @@ import time
 from typing import Callable, Dict, List, Tuple
 
 try:  # tests/numscript may or may not be a package
+    from .differential_corners import CORNER_CASES
     from .differential_reference import (
         Outcome,
         ReferenceRunner,
@@ -25,8 +26,9 @@ try:  # tests/numscript may or may not be a package
         outcomes_agree,
         run_ours,
     )
-    from .program_generator import GeneratedCase, generate_cases
+    from .program_generator import GeneratedCase, generate_cases, mutate_case
 except ImportError:
+    from differential_corners import CORNER_CASES  # type: ignore[no-redef]
     from differential_reference import (  # type: ignore[no-redef]
         Outcome,
         ReferenceRunner,
@@ -35,7 +37,7 @@ except ImportError:
         outcomes_agree,
         run_ours,
     )
-    from program_generator import GeneratedCase, generate_cases  # type: ignore[no-redef]
+    from program_generator import GeneratedCase, generate_cases, mutate_case  # type: ignore[no-redef]
 
 
 def signature(reference: Outcome, ours: Outcome) -> str:
@@ -139,6 +141,8 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--mutated", action="store_true", help="damaged programs (parser fuzzing)")
+    parser.add_argument("--corners", action="store_true", help="the hand-picked corner programs")
     options = parser.parse_args(argv)
 
     binary, how = find_reference_binary()
@@ -146,7 +150,12 @@ def main(argv: List[str]) -> int:
         print(f"no reference binary: {how}", file=sys.stderr)
         return 2
     runner = ReferenceRunner(binary)
-    cases = generate_cases(options.count, options.seed)
+    if options.corners:
+        cases = list(CORNER_CASES)
+    elif options.mutated:
+        cases = [mutate_case(options.seed + index) for index in range(options.count)]
+    else:
+        cases = generate_cases(options.count, options.seed)
     started = time.monotonic()
     references = runner.run_all(cases)
     reference_seconds = time.monotonic() - started
@@ -155,7 +164,11 @@ def main(argv: List[str]) -> int:
     our_seconds = time.monotonic() - started
 
     groups: Dict[str, List[Tuple[GeneratedCase, Outcome, Outcome]]] = collections.defaultdict(list)
+    unsupported = 0
     for case, reference, mine in zip(cases, references, ours):
+        if mine.error_class == "UnsupportedFeatureError" and (case.feature_flags or "#![feature" in case.program):
+            unsupported += 1
+            continue
         if not outcomes_agree(reference, mine):
             groups[signature(reference, mine)].append((case, reference, mine))
 
@@ -176,6 +189,7 @@ def main(argv: List[str]) -> int:
     classes = collections.Counter(outcome.error_class or "ok" for outcome in references)
     print(
         f"\n{len(cases) - failing} of {len(cases)} agree ({100.0 * (len(cases) - failing) / len(cases):.2f}%); "
+        f"{unsupported} knowingly unsupported; "
         f"reference {reference_seconds:.1f}s, sdk.numscript {our_seconds:.1f}s; reference outcomes {dict(classes)}"
     )
     return 1 if failing else 0

@@ -63,7 +63,79 @@ INTERPOLATION_FLAG = "experimental-account-interpolation"
 MID_SCRIPT_FLAG = "experimental-mid-script-function-call"
 GET_AMOUNT_FLAG = "experimental-get-amount-function"
 GET_ASSET_FLAG = "experimental-get-asset-function"
+SCALING_FLAG = "experimental-asset-scaling"
+SCOPED_FLAG = "experimental-scoped-function"
 COLORS = ("RED", "BLUE", "")
+
+#: Values at the edge of what each variable type accepts from outside: some valid, some not, many
+#: read differently by a lenient parser (Python's int() takes " 5", "1_000" and "٣"; `$` in a
+#: Python regex matches before a trailing newline). The reference decides which are valid.
+HOSTILE_VALUES: Dict[str, Tuple[str, ...]] = {
+    "number": (
+        "+5",
+        "-5",
+        "0005",
+        "-0",
+        " 5",
+        "5 ",
+        "5\n",
+        "1_000",
+        "\u0663",
+        "1e3",
+        "0x10",
+        "",
+        "99999999999999999999999999999999999999999",
+    ),
+    "monetary": (
+        "USD/2 -100",
+        "USD/2 +100",
+        "USD/2  100",
+        " USD/2 100",
+        "USD/2\t100",
+        "USD/2 100 ",
+        "USD/02 5",
+        "USD/1234567 5",
+        "ABCDEFGHIJKLMNOPQ 1",
+        "ABCDEFGHIJKLMNOPQR 1",
+        "usd 1",
+        "COIN 1_0",
+    ),
+    "portion": (
+        "1 / 3",
+        "1/ 3",
+        "1\t/3",
+        "1  /3",
+        "12%\n",
+        "12.50%",
+        "050%",
+        "100.0%",
+        "100.01%",
+        "0/5",
+        "3/3",
+        "-1/3",
+        "+1/3",
+        "1.5/3",
+        "12,5%",
+        ".5%",
+        "5.%",
+        "1/3 ",
+        "33.333333333333%",
+    ),
+    "account": ("world", "a:b:", ":a", "a::b", "A:B", "a-b_c:0", "users:001\n", "\u00e9t\u00e9", "a b", ""),
+    "asset": (
+        "USD/123456",
+        "USD/1234567",
+        "A",
+        "A1",
+        "USD/02",
+        "usd",
+        "USD/",
+        "USD\n",
+        "ABCDEFGHIJKLMNOPQ",
+        "ABCDEFGHIJKLMNOPQR",
+    ),
+    "string": ("", " ", "line\nbreak", 'quote"inside', "\u00fcn\u00efcode"),
+}
 
 
 @dataclass
@@ -97,6 +169,94 @@ def generate_case(seed: int) -> GeneratedCase:
 
 def generate_cases(count: int, base_seed: int = 0) -> List[GeneratedCase]:
     return [generate_case(base_seed + index) for index in range(count)]
+
+
+#: What a mutation may insert: the language's punctuation and keywords, and a few near misses.
+_MUTATION_TOKENS = (
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "*",
+    "%",
+    "/",
+    "_",
+    "@",
+    "$",
+    ":",
+    ",",
+    '"',
+    "-",
+    "+",
+    "#",
+    "\\",
+    ".",
+    "0",
+    "1_",
+    "__",
+    " ",
+    "\n",
+    "remaining",
+    "kept",
+    "max",
+    "from",
+    "to",
+    "send",
+    "save",
+    "vars",
+    "allowing",
+    "overdraft",
+    "unbounded",
+    "up",
+    "source =",
+    "destination =",
+    "oneof",
+    "//",
+    "/*",
+    "*/",
+    "USD/",
+    "usd",
+    "$X",
+    "@:",
+    "1.5",
+    "%%",
+)
+
+
+def mutate_case(seed: int) -> GeneratedCase:
+    """A generated case whose program text was damaged by one to three random edits.
+
+    Most results no longer parse; the point is that both interpreters agree on which do, and on
+    what the rest mean.
+    """
+    case = generate_case(seed)
+    rng = random.Random(f"mutate-{seed}")
+    text = case.program
+    for _ in range(rng.randint(1, 3)):
+        if not text:
+            break
+        position = rng.randrange(len(text))
+        edit = rng.random()
+        if edit < 0.35:
+            text = text[:position] + text[position + 1 :]
+        elif edit < 0.7:
+            text = text[:position] + rng.choice(_MUTATION_TOKENS) + text[position:]
+        elif edit < 0.85 and position + 1 < len(text):
+            text = text[:position] + text[position + 1] + text[position] + text[position + 2 :]
+        else:
+            end = min(len(text), position + rng.randint(1, 12))
+            text = text[:position] + text[end:]
+    return GeneratedCase(
+        seed=seed,
+        program=text,
+        variables=case.variables,
+        balances=case.balances,
+        metadata=case.metadata,
+        feature_flags=case.feature_flags,
+        intended_error="mutated",
+    )
 
 
 def _percent_text(portion: Fraction) -> Optional[str]:
@@ -138,6 +298,11 @@ class _Builder:
         self.use_get_functions = experimental_ok and self.chance(0.04)
         # a few accounts only: the same account is then used twice in a statement, or sends to itself
         self.account_pool = self.rng.sample(ACCOUNTS, 2) if self.chance(0.25) else list(ACCOUNTS)
+        self.hostile = self.chance(0.1)
+        self.use_scaling = experimental_ok and self.chance(0.05)
+        self.use_scoped = experimental_ok and self.chance(0.01)
+        #: the whole program on one line, with the least whitespace the grammar allows
+        self.compact = self.chance(0.08)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -220,6 +385,8 @@ class _Builder:
                 # every text is a valid string: give a missing one instead
                 del self.inputs[variable.name]
             return "$" + variable.name
+        if self.hostile and self.chance(0.35):
+            text_value = self.rng.choice(HOSTILE_VALUES[type_name])
         if self.chance(0.3):
             account = self.account_name()
             taken = self.metadata.get(account, {})
@@ -272,6 +439,8 @@ class _Builder:
             return f"{left} + {value - left}" if self.chance(0.5) else f"({value + left} - {left})"
         if roll < 0.2 and value >= 1000:
             return f"{value:_}"
+        if roll < 0.23:
+            return f"-(-{value})" if self.chance(0.5) else f"00{value}"
         return str(value)
 
     def asset_expr(self, asset: str) -> str:
@@ -304,7 +473,13 @@ class _Builder:
             fraction = f"{portion.numerator}/{portion.denominator}"
             return self.variable_value("portion", percent if percent is not None and self.chance(0.5) else fraction)
         if percent is not None and roll < 0.6:
+            if "." in percent and self.chance(0.1):
+                return percent.replace("%", "000%")
             return percent
+        if roll < 0.65 and portion.denominator > 1:
+            # a portion built by dividing two number expressions
+            numerator, denominator = self.number_expr(portion.numerator), self.number_expr(portion.denominator)
+            return f"({numerator})/({denominator})"
         if roll < 0.7:
             # an unreduced fraction reads the same
             factor = self.rng.randint(2, 5)
@@ -371,6 +546,8 @@ class _Builder:
         kind = self.rng.choice(kinds)
         if kind == "world":
             return "@world" if self.chance(0.8) else "@world allowing overdraft up to " + self.monetary_expr(asset, 5)
+        if kind == "account" and self.use_scaling and self.chance(0.5):
+            return self.scaling_source(asset)
         if kind == "account":
             return self.source_account(asset)
         if kind == "bounded":
@@ -405,6 +582,8 @@ class _Builder:
         if depth < 3:
             kinds += ["max", "inorder"]
         kind = self.rng.choice(kinds)
+        if kind == "account" and self.use_scaling and self.chance(0.5):
+            return self.scaling_source(asset)
         if kind == "account":
             return self.source_account(asset)
         if kind == "bounded":
@@ -415,9 +594,26 @@ class _Builder:
         items = [self.send_all_source(asset, depth + 1) for _ in range(self.rng.randint(1, 3))]
         return "{ " + " ".join(items) + " }"
 
+    def scaling_source(self, asset: str) -> str:
+        """`@acc with scaling through @swap`, @acc holding the asset at several scales."""
+        self.add_flag(SCALING_FLAG)
+        account = self.account_name()
+        base = asset.partition("/")[0]
+        if not self.chance(0.1):  # else: no balance of that asset at all, an error
+            for scale in self.rng.sample((0, 1, 2, 3, 4, 6, 8), self.rng.randint(1, 4)):
+                scaled = base if scale == 0 else f"{base}/{scale}"
+                self.set_balance(
+                    account, scaled, self.rng.choice((0, self.rng.randint(1, 40), self.rng.randint(1, 10**6)))
+                )
+        return f"@{account} with scaling through @{self.rng.choice(('swap', 'world', account))}"
+
     def source_account(self, asset: str) -> str:
         """An account (not @world) to take from, maybe restricted to a color, with a balance."""
         expr, name = self.account_expr(allow_world=False)
+        if self.use_scoped and self.chance(0.5):
+            self.add_flag(SCOPED_FLAG)
+            self.add_flag(MID_SCRIPT_FLAG)
+            expr = f'scoped({expr}, "{self.rng.choice(("main", "hold", ""))}")'
         if self.use_colors and self.chance(0.5):
             self.add_flag(COLORS_FLAG)
             color = self.rng.choice(COLORS)
@@ -645,13 +841,21 @@ class _Builder:
                 lines.append(f"  {variable.type_name} ${variable.name}{origin}")
             lines.append("}")
         lines.extend(statements)
-        if self.chance(0.1):
-            lines.insert(len(lines) // 2, "// a comment /* not a block */")
-        if self.chance(0.05):
-            lines.insert(len(lines) // 2, "/* block /* nested */ comment */")
+        if self.compact:
+            program = " ".join(line.strip() for line in "\n".join(lines).splitlines())
+            for token in ("( ", " )", "{ ", " }", "[ ", " ]", ", ", "= "):
+                if self.chance(0.5):
+                    program = program.replace(token, token.strip())
+            program += "\n"
+        else:
+            if self.chance(0.1):
+                lines.insert(len(lines) // 2, "// a comment /* not a block */")
+            if self.chance(0.05):
+                lines.insert(len(lines) // 2, "/* block /* nested */ comment */")
+            program = "\n".join(lines) + "\n"
         return GeneratedCase(
             seed=self.seed,
-            program="\n".join(lines) + "\n",
+            program=program,
             variables=dict(self.inputs),
             balances={account: dict(assets) for account, assets in self.balances.items()},
             metadata={account: dict(entries) for account, entries in self.metadata.items() if entries},

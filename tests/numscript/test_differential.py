@@ -16,14 +16,17 @@ a reason saying so, and a warning lands in the pytest summary. `.ci/install-nums
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Tuple
 
 import pytest
 
 try:  # tests/numscript may or may not be a package
+    from .differential_corners import CORNER_CASES
     from .differential_reference import (
         REFERENCE_VERSION,
         Outcome,
@@ -33,8 +36,10 @@ try:  # tests/numscript may or may not be a package
         outcomes_agree,
         run_ours,
     )
-    from .program_generator import GeneratedCase, generate_case, generate_cases
+    from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
+    from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
 except ImportError:  # pragma: no cover - depends on how pytest imports this directory
+    from differential_corners import CORNER_CASES  # type: ignore[no-redef]
     from differential_reference import (  # type: ignore[no-redef]
         REFERENCE_VERSION,
         Outcome,
@@ -44,9 +49,24 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
         outcomes_agree,
         run_ours,
     )
-    from program_generator import GeneratedCase, generate_case, generate_cases  # type: ignore[no-redef]
+    from differential_specs import (  # type: ignore[no-redef]
+        build_specs_file,
+        our_verdict,
+        reference_verdict,
+        usable,
+    )
+    from program_generator import (  # type: ignore[no-redef]
+        GeneratedCase,
+        generate_case,
+        generate_cases,
+        mutate_case,
+    )
 
 CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
+#: Damaged programs (mostly parse errors) compared on top, a quarter as many.
+MUTATED_COUNT = max(1, CASE_COUNT // 4)
+#: Specs files built from the first usable random programs, for the `test` runner comparison.
+SPECS_COUNT = max(1, CASE_COUNT // 5)
 BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
 #: Full reports shown in a failure message; the rest are counted.
 REPORTS_SHOWN = 3
@@ -62,7 +82,7 @@ def cases() -> List[GeneratedCase]:
 
 
 @pytest.fixture(scope="module")
-def reference_outcomes(cases: List[GeneratedCase]) -> List[Outcome]:
+def reference() -> ReferenceRunner:
     binary, how = find_reference_binary()
     if binary is None:
         message = (
@@ -71,7 +91,12 @@ def reference_outcomes(cases: List[GeneratedCase]) -> List[Outcome]:
         )
         warnings.warn(message, DifferentialTestNotRun, stacklevel=1)
         pytest.skip(message)
-    return ReferenceRunner(binary).run_all(cases)
+    return ReferenceRunner(binary)
+
+
+@pytest.fixture(scope="module")
+def reference_outcomes(reference: ReferenceRunner, cases: List[GeneratedCase]) -> List[Outcome]:
+    return reference.run_all(cases)
 
 
 def _uses_feature_flag(case: GeneratedCase) -> bool:
@@ -171,7 +196,7 @@ def test_reference_accepts_every_generated_program(
         assert {"MissingFundsError", "InvalidVariableError", "TypeMismatchError"} <= set(classes), classes
 
 
-def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
+def _compare(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
     mismatches: List[Tuple[GeneratedCase, Outcome, Outcome]] = []
     unsupported = 0
     for case, reference in zip(cases, reference_outcomes):
@@ -192,3 +217,45 @@ def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], referen
             f"NUMSCRIPT_DIFF_SEED=<seed> NUMSCRIPT_DIFF_COUNT=1):\n\n{shown}",
             pytrace=False,
         )
+
+
+def test_sdk_numscript_matches_the_reference(cases: List[GeneratedCase], reference_outcomes: List[Outcome]) -> None:
+    _compare(cases, reference_outcomes)
+
+
+def test_damaged_programs_fail_alike(reference: ReferenceRunner) -> None:
+    """Random edits of valid programs: both must reject the same texts, and agree on the rest."""
+    mutated = [mutate_case(BASE_SEED + index) for index in range(MUTATED_COUNT)]
+    outcomes = reference.run_all(mutated)
+    # Without rejections, the edits would not be testing the parser.
+    assert sum(outcome.error_class == "ParseError" for outcome in outcomes) >= len(mutated) // 3
+    _compare(mutated, outcomes)
+
+
+def test_corner_programs_match_the_reference(reference: ReferenceRunner) -> None:
+    """Hand-picked corners (error order, running balances, posting merges, lexical edges)."""
+    _compare(CORNER_CASES, reference.run_all(CORNER_CASES))
+
+
+def test_specs_runner_matches_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], reference_outcomes: List[Outcome], tmp_path: object
+) -> None:
+    """`numscript test` and `numscript.run_specs` give every case of the same specs files the same verdict."""
+    chosen = [(c, o) for c, o in zip(cases, reference_outcomes) if usable(c, o)][:SPECS_COUNT]
+    paths = [build_specs_file(str(tmp_path), index, case, outcome) for index, (case, outcome) in enumerate(chosen)]
+    with ThreadPoolExecutor(max_workers=reference.workers) as pool:
+        theirs = list(pool.map(lambda path: reference_verdict(reference.binary, path), paths))
+    disagreements = []
+    for path, (case, _), verdict in zip(paths, chosen, theirs):
+        ours = our_verdict(path)
+        if not verdict.agrees_with(ours):
+            with open(path, encoding="utf-8") as handle:
+                specs_text = json.dumps(json.load(handle))
+            disagreements.append(
+                f"seed {case.seed}: {path}\n--- program ---\n{case.program}--- specs ---\n{specs_text}\n"
+                f"--- reference `numscript test` ---\n{verdict.output}\n--- numscript.run_specs ---\n{ours.output}"
+            )
+    assert sum(not verdict.aborted for verdict in theirs) >= len(paths) * 3 // 4, "the reference abandoned most files"
+    assert not disagreements, f"{len(disagreements)} of {len(paths)} specs files judged differently:\n\n" + "\n\n".join(
+        disagreements[:REPORTS_SHOWN]
+    )

@@ -107,8 +107,8 @@ class _Run:
     # --- typed evaluation --------------------------------------------------------------
 
     def account(self, expr: n.Expr, what: str) -> str:
-        if type(expr) is n.AccountLiteral and expr.name:
-            return expr.name
+        if type(expr) is n.AccountLiteral and expr.value is not None:
+            return expr.value
         value = self.ev(expr)
         if type(value) is not Account:
             self.fail(TypeMismatchError, f"{what}: expected an account, got {_described(value)}", expr)
@@ -164,17 +164,17 @@ class _Run:
             except KeyError:
                 self.fail(InvalidVariableError, f"variable ${expr.name} is not declared in vars {{...}}", expr)
         if type(expr) is n.AccountLiteral:
-            return Account(expr.name) if expr.name else self.interpolate(expr)
+            return expr.value if expr.value is not None else self.interpolate(expr)
         if type(expr) is n.MonetaryLiteral:
+            if expr.value is not None:
+                return expr.value
             return Monetary(
                 self.asset(expr.asset, "asset of the monetary"), self.number(expr.amount, "amount of the monetary")
             )
         if type(expr) is n.NumberLiteral:
             return expr.value
-        if type(expr) is n.AssetLiteral:
-            return Asset(expr.name)
-        if type(expr) is n.PercentLiteral:
-            return Portion(expr.numerator, expr.denominator)
+        if type(expr) is n.AssetLiteral or type(expr) is n.PercentLiteral:
+            return expr.value
         if type(expr) is n.StringLiteral:
             return expr.value
         if type(expr) is n.BinaryOp:
@@ -328,13 +328,8 @@ class _Run:
     def bind_variables(self, given: Optional[Mapping[str, Any]]) -> None:
         for declaration in self.program.variables:
             type_ = declaration.type_name
-            if type_ not in _ARTICLES:
-                self.fail(
-                    InvalidVariableError,
-                    f"${declaration.name}: unknown type '{type_}' (use account, asset, number, string, monetary "
-                    "or portion)",
-                    declaration,
-                )
+            # An unknown type name is reported by parse_typed, i.e. only where a value must be
+            # read as that type (given from outside, or from meta()), as the reference does.
             origin = declaration.origin
             if origin is None:
                 raw = given.get(declaration.name) if given is not None else None

@@ -31,6 +31,7 @@ from . import lexer
 from . import nodes as n
 from .errors import ParseError
 from .lexer import Token
+from .values import Account, Asset, Monetary, Portion
 
 _STARTS_EXPR = frozenset(
     {lexer.VARIABLE, lexer.ASSET, lexer.STRING, lexer.ACCOUNT, lexer.NUMBER, lexer.PERCENT, lexer.IDENT,
@@ -334,12 +335,12 @@ class _Parser:
             return n.NumberLiteral(token.line, token.column, token.value)  # type: ignore[arg-type]
         if kind == lexer.ASSET:
             self.advance()
-            return n.AssetLiteral(token.line, token.column, token.text)
+            return n.AssetLiteral(token.line, token.column, token.text, Asset(token.text))
         if kind == lexer.ACCOUNT:
             self.advance()
             parts: Tuple[Tuple[str, str], ...] = token.value  # type: ignore[assignment]
             name = "" if any(kind_ == "var" for kind_, _ in parts) else token.text[1:]
-            return n.AccountLiteral(token.line, token.column, parts, name)
+            return n.AccountLiteral(token.line, token.column, parts, name, Account(name) if name else None)
         if kind == lexer.STRING:
             self.advance()
             return n.StringLiteral(token.line, token.column, str(token.value))
@@ -349,7 +350,10 @@ class _Parser:
             digits, decimals = percent
             numerator, denominator = digits, 100 * 10**decimals
             divisor = gcd(numerator, denominator)
-            return n.PercentLiteral(token.line, token.column, numerator // divisor, denominator // divisor, token.text)
+            numerator, denominator = numerator // divisor, denominator // divisor
+            return n.PercentLiteral(
+                token.line, token.column, numerator, denominator, token.text, Portion(numerator, denominator)
+            )
         if kind == "[":
             self.advance()
             # The asset is a single value: in `[USD/2 -1]` the '-' belongs to the amount.
@@ -358,7 +362,7 @@ class _Parser:
                 raise self.error("an amount ('[ASSET *]' is only allowed as the amount of send or save)")
             amount = self.expr()
             self.expect("]", "']' closing the monetary")
-            return n.MonetaryLiteral(token.line, token.column, asset, amount)
+            return n.MonetaryLiteral(token.line, token.column, asset, amount, _constant_monetary(asset, amount))
         if kind == "(":
             self.advance()
             inner = self.expr()
@@ -378,6 +382,12 @@ class _Parser:
                 args.append(self.expr())
             self.expect(")", f"',' or ')' in the arguments of {name.text}()")
         return n.Call(name.line, name.column, name.text, tuple(args))
+
+
+def _constant_monetary(asset: n.Expr, amount: n.Expr) -> Optional[Monetary]:
+    if isinstance(asset, n.AssetLiteral) and isinstance(amount, n.NumberLiteral):
+        return Monetary(asset.value, amount.value)
+    return None
 
 
 def parse_program(text: str) -> n.Program:
