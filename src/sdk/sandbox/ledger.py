@@ -108,6 +108,15 @@ def check_asset(asset: str, field: str = "asset") -> None:
         raise validation(f"{field}: {asset!r} is not a valid asset (e.g. USD, USD/2, COIN)")
 
 
+def colored_asset(asset: str, color: str) -> str:
+    """The asset name a colored Numscript posting moves: the color goes before the scale,
+    `USD/4` in `COL` is `USD_COL/4` (how the interpreter keys colored balances)."""
+    if not color:
+        return asset
+    name, slash, scale = asset.partition("/")
+    return f"{name}_{color}{slash}{scale}"
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
@@ -435,7 +444,9 @@ class Backend:
         check_funds = not force
         if request.script is not None:
             result = run_script(conn, ledger, request.script, balances)
-            postings = [Posting(p.source, p.destination, p.amount, p.asset) for p in result.postings]
+            postings = [
+                Posting(p.source, p.destination, p.amount, colored_asset(p.asset, p.color)) for p in result.postings
+            ]
             for key, value in result.tx_metadata.items():
                 if key in metadata:
                     raise LedgerError(
@@ -451,7 +462,8 @@ class Backend:
             postings = request.postings or []
             if not postings:
                 raise LedgerError("NO_POSTINGS", "a transaction needs postings or a script")
-        for index, posting in enumerate(postings):
+        # Script postings come checked by the interpreter (and may carry colored assets).
+        for index, posting in enumerate(postings if request.script is None else ()):
             check_address(posting.source, f"postings[{index}].source")
             check_address(posting.destination, f"postings[{index}].destination")
             check_asset(posting.asset, f"postings[{index}].asset")
