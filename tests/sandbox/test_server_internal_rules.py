@@ -235,3 +235,23 @@ def test_hot_filters_are_index_searches_not_scans(target: str, query: Any) -> No
     plan = _plan(storage._conn, sql, ["main", *params])
     assert "SCAN" not in plan, plan
     storage.close()
+
+
+# ---------------------------------------------------------------- scripts
+
+
+def test_script_postings_read_and_move_colored_balances(backend: Backend) -> None:
+    from sdk.sandbox.ledger import Script, colored_asset
+
+    assert colored_asset("USD/4", "COL") == "USD_COL/4"
+    assert colored_asset("COIN", "") == "COIN"
+    flag = '#![feature("experimental-asset-colors")]\n'
+    fund = flag + 'send [COIN 10] (source = @world \\ "RED" destination = @a)'
+    spend = flag + 'send [COIN 4] (source = @a \\ "RED" destination = @b)'
+    for plain in (fund, spend):
+        backend.create_transaction("main", NewTransaction(script=Script(plain, {})))
+    account = backend.get_account("main", "a", ["volumes"])
+    assert account is not None and account["volumes"]["COIN_RED"]["balance"] == 6
+    with pytest.raises(LedgerError) as info:
+        backend.create_transaction("main", NewTransaction(script=Script(spend.replace("4", "7"), {})))
+    assert info.value.code == "INSUFFICIENT_FUND"
