@@ -287,15 +287,18 @@ READS: List[Tuple[str, str, Query]] = [
 ]
 
 
-def median_time(run: Callable[[], Any], repeats: int) -> float:
-    for _ in range(3):
-        run()
-    samples = []
+def interleaved_medians(runs: Sequence[Callable[[], Any]], repeats: int) -> List[float]:
+    """Median seconds of each run, timed in turns so that a busy machine slows all of them alike."""
+    for run in runs:
+        for _ in range(3):
+            run()
+    samples: List[List[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for run, times in zip(runs, samples):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in samples]
 
 
 def check_reads(s: sdk.SDK) -> None:
@@ -392,8 +395,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         log("reads ...")
         rows = []
         for label, matches, query in READS:
-            empty, probes, big = (
-                median_time(functools.partial(query, s, name), repeats) for name in ("empty", "probes", "big")
+            empty, probes, big = interleaved_medians(
+                [functools.partial(query, s, name) for name in ("empty", "probes", "big")], repeats
             )
             rows.append([label, matches, ms(empty), ms(probes), ms(big), f"{big / probes:5.2f}x"])
     table(

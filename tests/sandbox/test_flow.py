@@ -276,3 +276,17 @@ def test_python_api_gives_url_and_sdk() -> None:
 
     with pytest.raises(errors.APIConnectionError):
         sdk.SDK(server_url=sb.url, timeout=2).get_versions()
+
+
+def test_python_api_on_a_fixed_port() -> None:
+    import socket
+
+    from sdk.sandbox import Sandbox
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    with Sandbox(port=port) as sb:
+        assert sb.url == f"http://127.0.0.1:{port}"
+        assert sb.sdk().get_versions().status_code == 200
