@@ -1033,7 +1033,7 @@ class Backend:
                 sql += f" AND v.{column} >= ?"
                 args.append(start)
             if end is not None:
-                sql += f" AND v.{column} < ?"
+                sql += f" AND v.{column} <= ?"  # endTime is a point in time, inclusive
                 args.append(end)
             sums: Dict[Tuple[str, str], List[int]] = {}
             for address, asset, amount, is_source in conn.execute(sql, args):
