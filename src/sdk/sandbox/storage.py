@@ -8,7 +8,9 @@ never observes half of a write. In memory by default; with a file path the state
 
 Indexes are chosen so that list, count and aggregate cost grows with the rows a query matches
 and the page it returns, not with the ledger's size:
-- transactions by (ledger, id) and (ledger, timestamp, id); references unique per ledger;
+- transactions by (ledger, id) and (ledger, timestamp, id); references unique per ledger; the
+  reverted ones in a partial index;
+- accounts by (ledger, address) and (ledger, first_usage);
 - which accounts a transaction touches, by (ledger, address, tx) for account/source/destination;
 - metadata as key/value rows indexed by (ledger, key, value) for `metadata[key]` filters;
 - volumes by (ledger, asset, balance order key) for `balance[ASSET]` filters;
@@ -50,6 +52,7 @@ CREATE TABLE IF NOT EXISTS transactions (
 CREATE UNIQUE INDEX IF NOT EXISTS transactions_reference ON transactions (ledger, reference)
     WHERE reference IS NOT NULL;
 CREATE INDEX IF NOT EXISTS transactions_timestamp ON transactions (ledger, timestamp, id);
+CREATE INDEX IF NOT EXISTS transactions_reverted ON transactions (ledger, id) WHERE reverted_at IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS transaction_accounts (
     ledger TEXT NOT NULL,
@@ -78,6 +81,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     metadata TEXT NOT NULL,
     PRIMARY KEY (ledger, address)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS accounts_first_usage ON accounts (ledger, first_usage);
 
 CREATE TABLE IF NOT EXISTS account_metadata (
     ledger TEXT NOT NULL,
