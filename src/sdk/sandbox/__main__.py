@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
 from typing import List, Optional
@@ -38,6 +39,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         ).start()
     except OSError as exc:
         print(f"sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, RuntimeError) as exc:
+        print(f"sandbox: cannot open --data {args.data}: {exc}", file=sys.stderr)
         return 1
     print(sandbox.url, flush=True)
     try:
