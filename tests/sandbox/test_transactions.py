@@ -251,6 +251,28 @@ def test_unknown_transaction_is_not_found(s: sdk.SDK, ledger: str) -> None:
 
 def test_transaction_id_in_the_path_must_be_a_number(raw: Raw, ledger: str) -> None:
     expect_raw_error(raw.v2("GET", f"/{ledger}/transactions/abc"), 400, "VALIDATION")
+    expect_raw_error(raw.v2("GET", f"/{ledger}/transactions/-1"), 400, "VALIDATION")
+
+
+def test_transaction_id_in_the_path_is_an_unsigned_64_bit_number(raw: Raw, ledger: str) -> None:
+    # the ledger parses path ids as uint64: the largest one is merely unknown, one more is invalid
+    expect_raw_error(raw.v2("GET", f"/{ledger}/transactions/{2**64 - 1}"), 404, "NOT_FOUND")
+    expect_raw_error(raw.v2("GET", f"/{ledger}/transactions/{2**64}"), 400, "VALIDATION")
+    expect_raw_error(raw.v2("POST", f"/{ledger}/transactions/{10**30}/revert"), 400, "VALIDATION")
+
+
+def test_amount_given_as_a_string_is_validation_naming_the_field(raw: Raw, s: sdk.SDK, ledger: str) -> None:
+    body = {"postings": [{"source": "world", "destination": "a", "amount": "100", "asset": "USD"}]}
+    err = expect_raw_error(raw.v2("POST", f"/{ledger}/transactions", body=body), 400, "VALIDATION")
+    assert "amount" in err["errorMessage"]
+    assert count_txs(s, ledger) == 0
+
+
+def test_account_address_may_arrive_percent_encoded(raw: Raw, s: sdk.SDK, ledger: str) -> None:
+    post(s, ledger, ("world", "users:1", 5, "USD"))
+    res = raw.v2("GET", f"/{ledger}/accounts/users%3A1", params={"expand": "volumes"})
+    assert res.status_code == 200, res.text
+    assert res.json()["data"]["address"] == "users:1"
 
 
 class TestIdempotencyKey:
@@ -299,6 +321,25 @@ class TestIdempotencyKey:
         post(s, ledger, ("world", "a", 5, "USD"))
         tx = post(s, ledger, ("a", "b", 5, "USD"), idempotency_key="k")
         assert balances(s, ledger, "b") == {"USD": 5} and tx.id == 2
+
+    def test_a_key_used_for_a_revert_cannot_revert_another_transaction(self, raw: Raw, s: sdk.SDK, ledger: str) -> None:
+        first = post(s, ledger, ("world", "a", 1, "USD"))
+        second = post(s, ledger, ("world", "a", 1, "USD"))
+        assert (
+            raw.v2("POST", f"/{ledger}/transactions/{first.id}/revert", headers={"Idempotency-Key": "r"}).status_code
+            == 201
+        )
+        before = state_of(s, ledger)
+        res = raw.v2("POST", f"/{ledger}/transactions/{second.id}/revert", headers={"Idempotency-Key": "r"})
+        expect_raw_error(res, 400, "VALIDATION")
+        res = raw.v2(
+            "POST",
+            f"/{ledger}/transactions/{first.id}/revert",
+            headers={"Idempotency-Key": "r"},
+            params={"force": "true"},
+        )
+        expect_raw_error(res, 400, "VALIDATION")
+        assert state_of(s, ledger) == before
 
     def test_idempotent_metadata_write(self, s: sdk.SDK, ledger: str) -> None:
         tx = post(s, ledger, ("world", "a", 1, "USD"))
