@@ -69,6 +69,21 @@ def test_segment_patterns(pattern: str, address: str, matches: bool) -> None:
     assert f.segments_match(address, pattern) is matches
 
 
+def test_compiled_address_patterns_agree_with_segment_matching() -> None:
+    rng = random.Random(3)
+    words = ["users", "u", "main", "1", "2", "a-b", "x_y"]
+    addresses = sorted({":".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(300)})
+    patterns = {":".join(rng.choice(words + ["", ""]) for _ in range(rng.randint(1, 4))) for _ in range(150)}
+    conn = sqlite3.connect(":memory:")
+    conn.create_function("sandbox_segments_match", 2, f.segments_match)
+    conn.execute("CREATE TABLE a (address TEXT PRIMARY KEY)")
+    conn.executemany("INSERT INTO a VALUES (?)", [(x,) for x in addresses])
+    for pattern in patterns:
+        sql, params = f.address_condition("address", pattern)
+        found = [r[0] for r in conn.execute(f"SELECT address FROM a WHERE {sql} ORDER BY address", params)]
+        assert found == [x for x in addresses if f.segments_match(x, pattern)], pattern
+
+
 def test_address_patterns_with_a_fixed_first_segment_use_an_index_range() -> None:
     sql, params = f.address_condition("a.address", "users::main")
     assert "a.address >= ? AND a.address < ?" in sql

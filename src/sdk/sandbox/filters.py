@@ -8,8 +8,9 @@ naming it, which the HTTP layer answers as 400 VALIDATION.
 
 Address-like fields match by segment: `users:` is "two segments, the first `users`", an empty
 segment is a wildcard (`:1`, `users::main`), and a pattern without empty segments is exact.
-The leading fixed segments become an index range on the address, the rest is checked by the
-`sandbox_segments_match` SQL function. Metadata and balance conditions are `IN (subquery)` on
+The leading fixed segments become an index range on the address; trailing wildcards are a count
+of colons, and other wildcards are checked by the `sandbox_segments_match` SQL function.
+Metadata and balance conditions are `IN (subquery)` on
 their own indexed tables, so a filter costs what it matches, not what the ledger holds.
 """
 
@@ -57,8 +58,13 @@ def address_condition(column: str, pattern: str) -> Sql:
         # ";" is the character after ":", so this range is every address starting with prefix.
         parts.append(f"{column} >= ? AND {column} < ?")
         params += [prefix, prefix[:-1] + ";"]
-    parts.append(f"sandbox_segments_match({column}, ?)")
-    params.append(pattern)
+    if all(segment == "" for segment in segments[len(fixed) :]):
+        # Only trailing wildcards (`users:`, `users::`): counting the colons is enough.
+        parts.append(f"length({column}) - length(replace({column}, ':', '')) = ?")
+        params.append(len(segments) - 1)
+    else:
+        parts.append(f"sandbox_segments_match({column}, ?)")
+        params.append(pattern)
     return "(" + " AND ".join(parts) + ")", params
 
 
