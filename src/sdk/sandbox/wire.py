@@ -180,10 +180,11 @@ def path_int(request: Request, name: str) -> int:
         number = int(value)
     except ValueError:
         raise validation_error(f"{name}: {value!r} is not an integer id") from None
-    if number < 0:
-        raise validation_error(f"{name}: ids are not negative")
-    if number >= 2**63:
-        raise LedgerError("NOT_FOUND", f"transaction {number} not found (no ledger has that many)")
+    # The ledger reads path ids as unsigned 64-bit numbers.
+    if number < 0 or number >= 2**64:
+        raise validation_error(f"{name}: {value!r} is not an id (0 to 2**64-1)")
+    if number >= 2**63:  # well formed, but beyond what SQLite (and any ledger) has stored
+        raise LedgerError("NOT_FOUND", f"transaction {number} not found")
     return number
 
 
