@@ -122,6 +122,19 @@ def test_balance_filters_compare_big_integers_exactly(backend: Backend) -> None:
     assert [r["address"] for r in rows] == ["a", "b", "world"]
 
 
+def test_balance_filters_at_a_point_in_time_use_the_balances_of_then(backend: Backend) -> None:
+    early, late = parse_timestamp("2024-01-01T00:00:00Z"), parse_timestamp("2024-06-01T00:00:00Z")
+    send(backend, ("world", "a", 10**30, "USD"), timestamp=early)
+    send(backend, ("a", "b", 10**30, "USD"), timestamp=late)
+    at = parse_timestamp("2024-03-01T00:00:00Z")
+    then = PageState("accounts", {"filter": {"$gte": {"balance[USD]": 10**30}}, "pit": at}, 15)
+    assert [r["address"] for r in backend.list_accounts("main", then)[0]] == ["a"]
+    now_ = PageState("accounts", {"filter": {"$gte": {"balance[USD]": 10**30}}}, 15)
+    assert [r["address"] for r in backend.list_accounts("main", now_)[0]] == ["b"]
+    query = {"filter": {"$gt": {"balance[USD]": 0}}}
+    assert backend.aggregate_balances("main", query, at) == {"USD": 10**30}
+
+
 # ---------------------------------------------------------------- cursors and dates
 
 

@@ -240,9 +240,10 @@ class AccountsTarget(Target):
 
     name = "accounts"
 
-    def __init__(self, ledger: str, column: str = "a.address") -> None:
+    def __init__(self, ledger: str, column: str = "a.address", pit: Optional[str] = None) -> None:
         super().__init__(ledger)
         self.column = column
+        self.pit = pit  # balances as of this stored date (effective), instead of now
 
     def field(self, name: str) -> Optional[FieldCompiler]:
         if name in ("address", "account"):
@@ -284,6 +285,14 @@ class AccountsTarget(Target):
             amount = _integer(field, value)
             sql_op = "=" if op == "$match" else _COMPARISONS[op]
             asset_sql, asset_params = ("asset = ? AND ", [asset]) if asset is not None else ("", [])
+            if self.pit is not None:
+                # Balances at a past instant: the exact sum of the moves up to it.
+                return (
+                    f"{self.column} IN (SELECT address FROM moves WHERE ledger = ? AND {asset_sql}"
+                    "effective_date <= ? GROUP BY address, asset "
+                    f"HAVING sandbox_balance_key(amount, is_source) {sql_op} ?)",
+                    [self.ledger, *asset_params, self.pit, order_key(amount)],
+                )
             # An account that never held the asset has no volumes row, so it never matches.
             return (
                 f"{self.column} IN (SELECT address FROM volumes WHERE ledger = ? AND {asset_sql}"
@@ -398,9 +407,23 @@ def _compile_node(node: Any, target: Target, where: str) -> Sql:
     )
 
 
+class _BalanceKey:
+    """SQL aggregate: the order key of the exact balance of a group of moves (TEXT amounts)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, amount: str, is_source: int) -> None:
+        self.total += -int(amount) if is_source else int(amount)
+
+    def finalize(self) -> str:
+        return order_key(self.total)
+
+
 def register(storage: Any) -> None:
     """Give the database the functions the compiled filters call."""
     storage.register_function("sandbox_segments_match", 2, segments_match)
+    storage.register_aggregate("sandbox_balance_key", 2, _BalanceKey)
 
 
 __all__ = [

@@ -952,7 +952,7 @@ class Backend:
             return self._account_json(conn, ledger, row, expand, pit)
 
     def _accounts_where(self, ledger: str, query: Dict[str, Any]) -> Tuple[str, List[Any]]:
-        where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger))
+        where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger, pit=query.get("pit")))
         sql = "a.ledger = ? AND " + where
         args: List[Any] = [ledger, *params]
         if query.get("pit"):
@@ -985,7 +985,7 @@ class Backend:
         """Per asset, the sum of the balances of the accounts the filter selects."""
         with self.storage.read() as conn:
             self._require(conn, ledger)
-            where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger, "v.address"))
+            where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger, "v.address", pit))
             totals: Dict[str, int] = {}
             if pit is None:
                 for asset, balance in conn.execute(

@@ -171,6 +171,10 @@ class Storage:
         with self._lock:
             self._conn.create_function(name, arity, fn, deterministic=True)  # type: ignore[arg-type]
 
+    def register_aggregate(self, name: str, arity: int, cls: type) -> None:
+        with self._lock:
+            self._conn.create_aggregate(name, arity, cls)  # type: ignore[arg-type]
+
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write request: everything inside commits together or not at all."""
