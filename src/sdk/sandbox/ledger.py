@@ -1168,7 +1168,7 @@ class Backend:
                 "BULK_SIZE_EXCEEDED", f"a bulk holds at most {MAX_BULK_ELEMENTS} elements, got {len(elements)}"
             )
         results: List[Dict[str, Any]] = []
-        failed = False
+        failed, failed_at = False, -1
 
         class _AtomicFailure(Exception):
             pass
@@ -1177,9 +1177,10 @@ class Backend:
             with self._writing(ledger) as conn:
                 for index, element in enumerate(elements):
                     if failed and not continue_on_failure:
+                        # As in the ledger: the rest is cancelled and reported as errors.
                         results.append(
                             _bulk_error(
-                                "INTERNAL", f"not run: element {index - 1} failed and continueOnFailure is false"
+                                "INTERNAL", f"not run: element {failed_at} failed and continueOnFailure is false"
                             )
                         )
                         continue
@@ -1187,7 +1188,8 @@ class Backend:
                         with self.storage.savepoint(conn, "bulk_element"):
                             results.append(self._bulk_element(conn, ledger, element))
                     except LedgerError as exc:
-                        failed = True
+                        if not failed:
+                            failed, failed_at = True, index
                         results.append(_bulk_error(exc.code, exc.message))
                 if failed and atomic:
                     raise _AtomicFailure()
