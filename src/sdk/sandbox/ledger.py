@@ -1011,7 +1011,8 @@ class Backend:
         group_by = int(query.get("groupBy") or 0)
         with self.storage.read() as conn:
             self._require(conn, ledger)
-            where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger, "v.address"))
+            # A balance condition is judged at the end of the window (now when it is open).
+            where, params = f.compile_filter(query.get("filter"), f.AccountsTarget(ledger, "v.address", end))
             if start is None and end is None and group_by == 0:
                 page = fetch_page(
                     conn,
