@@ -146,9 +146,8 @@ def _expectations(rng: random.Random, case: GeneratedCase, outcome: Outcome) -> 
 
 
 #: Whether legacy files may carry empty map expectations (`"expect.txMetadata": {}`), which the
-#: reference's migration drops (no assertion) and ours reads as "none": finding D6 in
-#: .oracle-findings.md. Off until sdk.numscript settles it, so that the rest stays checked.
-LEGACY_EMPTY_EXPECTATIONS = False
+#: reference's migration drops, so that they assert nothing (oracle finding D6, now followed).
+LEGACY_EMPTY_EXPECTATIONS = True
 
 
 def _legacy(tests: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -1,8 +1,12 @@
-"""Differential test: sdk.numscript against the reference Numscript CLI on random programs.
+"""Differential test: sdk.numscript against the reference Numscript CLI (the Go implementation).
 
 Each case is a random valid program with its inputs (program_generator.py), run through the
 reference `numscript run` and through `sdk.numscript.run`; both must give the same postings in
-the same order, the same transaction and account metadata, or errors of the same class.
+the same order, the same transaction and account metadata, or errors of the same class. On top:
+randomly damaged programs (the parsers must reject the same texts), hand-picked corner programs
+(differential_corners.py), both `run -o json` command lines, and both specs-file runners on
+specs files built from the random programs (differential_specs.py). The reference decides every
+expected result; nothing here is hard-coded.
 
 Environment:
     NUMSCRIPT_BIN           the reference binary (else `numscript` on PATH, else $(go env GOPATH)/bin)
