@@ -1,8 +1,12 @@
-"""Differential test: sdk.numscript against the reference Numscript CLI on random programs.
+"""Differential test: sdk.numscript against the reference Numscript CLI (the Go implementation).
 
 Each case is a random valid program with its inputs (program_generator.py), run through the
 reference `numscript run` and through `sdk.numscript.run`; both must give the same postings in
-the same order, the same transaction and account metadata, or errors of the same class.
+the same order, the same transaction and account metadata, or errors of the same class. On top:
+randomly damaged programs (the parsers must reject the same texts), hand-picked corner programs
+(differential_corners.py), both `run -o json` command lines, and both specs-file runners on
+specs files built from the random programs (differential_specs.py). The reference decides every
+expected result; nothing here is hard-coded.
 
 Environment:
     NUMSCRIPT_BIN           the reference binary (else `numscript` on PATH, else $(go env GOPATH)/bin)
@@ -34,7 +38,9 @@ try:  # tests/numscript may or may not be a package
         find_reference_binary,
         mismatch_report,
         outcomes_agree,
+        run_our_cli,
         run_ours,
+        write_case_files,
     )
     from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
@@ -47,7 +53,9 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
         find_reference_binary,
         mismatch_report,
         outcomes_agree,
+        run_our_cli,
         run_ours,
+        write_case_files,
     )
     from differential_specs import (  # type: ignore[no-redef]
         build_specs_file,
@@ -65,6 +73,8 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
 CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
 #: Damaged programs (mostly parse errors) compared on top, a quarter as many.
 MUTATED_COUNT = max(1, CASE_COUNT // 4)
+#: Programs also run through both command lines (`run -o json`).
+CLI_COUNT = max(1, CASE_COUNT // 8)
 #: Specs files built from the first usable random programs, for the `test` runner comparison.
 SPECS_COUNT = max(1, CASE_COUNT // 5)
 BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
@@ -258,4 +268,27 @@ def test_specs_runner_matches_the_reference(
     assert sum(not verdict.aborted for verdict in theirs) >= len(paths) * 3 // 4, "the reference abandoned most files"
     assert not disagreements, f"{len(disagreements)} of {len(paths)} specs files judged differently:\n\n" + "\n\n".join(
         disagreements[:REPORTS_SHOWN]
+    )
+
+
+def test_cli_run_json_matches_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], tmp_path: object
+) -> None:
+    """`python -m sdk.numscript run F --inputs I -o json` prints what `numscript run` prints, or fails alike."""
+    differences = []
+    for index, case in enumerate(cases[:CLI_COUNT]):
+        script, inputs = write_case_files(str(tmp_path), index, case)
+        their_code, their_out, their_err = reference.run_cli(script, inputs)
+        our_code, our_out, our_err = run_our_cli(script, inputs)
+        same = (their_code == 0) == (our_code == 0)
+        if same and their_code == 0:
+            same = json.loads(their_out) == json.loads(our_out)
+        if not same:
+            differences.append(
+                f"seed {case.seed}:\n{case.program}--- inputs ---\n{open(inputs, encoding='utf-8').read()}\n"
+                f"--- numscript run (exit {their_code}) ---\n{their_out}{their_err}\n"
+                f"--- python -m sdk.numscript run (exit {our_code}) ---\n{our_out}{our_err}"
+            )
+    assert not differences, f"{len(differences)} of {CLI_COUNT} runs differ:\n\n" + "\n\n".join(
+        differences[:REPORTS_SHOWN]
     )

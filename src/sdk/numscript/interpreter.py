@@ -243,8 +243,12 @@ class _Run:
                 )
         name = "".join(pieces)
         if not ACCOUNT_RE.match(name):
-            self.fail(InvalidValueError, f"invalid account name @{name}: use segments of [a-zA-Z0-9_-] joined "
-                "by ':'", expr)
+            self.fail(
+                InvalidValueError,
+                f"invalid account name @{name}: use segments of [a-zA-Z0-9_-] joined "
+                "by ':'",
+                expr,
+            )
         return Account(name)
 
     # --- functions ---------------------------------------------------------------------
@@ -272,8 +276,11 @@ class _Run:
             holder = self.metadata.get(account) if self.metadata is not None else None
             raw = holder.get(key) if holder is not None else None
             if raw is None:
-                self.fail(MetadataNotFoundError, f"meta(@{account}, \"{key}\"): account @{account} has no "
-                    f"metadata '{key}'", call)
+                self.fail(
+                    MetadataNotFoundError,
+                    f"meta(@{account}, \"{key}\"): account @{account} has no metadata '{key}'",
+                    call,
+                )
             if not isinstance(raw, str):
                 raise ValueError(f"metadata[{account!r}][{key!r}] must be a str, got {type(raw).__name__}")
             try:
@@ -334,8 +341,12 @@ class _Run:
             if origin is None:
                 raw = given.get(declaration.name) if given is not None else None
                 if raw is None:
-                    self.fail(InvalidVariableError, f"variable ${declaration.name} ({type_}) has no value: pass "
-                        "it in variables", declaration)
+                    self.fail(
+                        InvalidVariableError,
+                        f"variable ${declaration.name} ({type_}) has no value: pass "
+                        "it in variables",
+                        declaration,
+                    )
                 if not isinstance(raw, str):
                     self.fail(
                         InvalidVariableError,
@@ -414,8 +425,12 @@ class _Run:
             self.check_types(call, values, ("account", "string"))
             self.accounts_meta.setdefault(values[0], {})[values[1]] = values[2]  # type: ignore[index,call-overload,arg-type]
         else:
-            self.fail(UnknownFunctionError, f"{name}() cannot be used as a statement (only set_tx_meta and "
-                "set_account_meta)", call)
+            self.fail(
+                UnknownFunctionError,
+                f"{name}() cannot be used as a statement (only set_tx_meta and "
+                "set_account_meta)",
+                call,
+            )
 
     def send(self, statement: n.Send) -> None:
         amount_expr = statement.amount
@@ -591,8 +606,12 @@ class _Run:
                 value = self.portion(expr, "portion of the allotment")
                 numerator, denominator = value.numerator, value.denominator
                 if numerator < 0:
-                    self.fail(InvalidAllotmentError, "a portion cannot be negative (got "
-                        f"{numerator}/{denominator})", expr)
+                    self.fail(
+                        InvalidAllotmentError,
+                        "a portion cannot be negative (got "
+                        f"{numerator}/{denominator})",
+                        expr,
+                    )
             exact.append((numerator, denominator))
             total_numerator = total_numerator * denominator + numerator * total_denominator
             total_denominator *= denominator

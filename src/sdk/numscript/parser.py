@@ -17,7 +17,8 @@ Recursive descent over the grammar of the reference implementation:
     target      = "to" destination | "kept"
     portion     = expr | "remaining"
     expr        = term { ("+" | "-") term } ; term = unary { "/" unary } ; unary = "-" unary | primary
-    monetary    = "[" unary expr "]"      (the asset is one value, so `[USD -1]` is USD and -1)
+    monetary    = "[" expr expr "]"       (the asset is the longest expression leaving an amount:
+                                           `[USD -1]` is USD and -1)
 
 Errors raise ParseError at the first offending token, naming what was expected there.
 """
@@ -158,7 +159,7 @@ class _Parser:
         if self.at("["):
             start = self.index
             open_token = self.advance()
-            asset = self.unary()
+            asset = self.expr()
             if self.accept("*"):
                 self.expect("]", "']' after '*'")
                 return n.SendAll(open_token.line, open_token.column, asset)
@@ -303,12 +304,19 @@ class _Parser:
     # --- expressions --------------------------------------------------------------------------
 
     def expr(self) -> n.Expr:
+        return self.expr_prefixes()[-1][1]
+
+    def expr_prefixes(self) -> List[Tuple[int, n.Expr]]:
+        """Parse an expression; returns (token index after, expression) for each of its
+        left-associative prefixes (`a`, `a + b`, `a + b - c`), the whole expression last."""
         left = self.term()
+        prefixes = [(self.index, left)]
         while self.current.kind in ("+", "-"):
             operator = self.advance()
             right = self.term()
             left = n.BinaryOp(operator.line, operator.column, operator.kind, left, right)
-        return left
+            prefixes.append((self.index, left))
+        return prefixes
 
     def term(self) -> n.Expr:
         left = self.unary()
@@ -355,14 +363,7 @@ class _Parser:
                 token.line, token.column, numerator, denominator, token.text, Portion(numerator, denominator)
             )
         if kind == "[":
-            self.advance()
-            # The asset is a single value: in `[USD/2 -1]` the '-' belongs to the amount.
-            asset = self.unary()
-            if self.at("*"):
-                raise self.error("an amount ('[ASSET *]' is only allowed as the amount of send or save)")
-            amount = self.expr()
-            self.expect("]", "']' closing the monetary")
-            return n.MonetaryLiteral(token.line, token.column, asset, amount, _constant_monetary(asset, amount))
+            return self.monetary_literal()
         if kind == "(":
             self.advance()
             inner = self.expr()
@@ -371,6 +372,27 @@ class _Parser:
         if kind in (lexer.IDENT, "overdraft") and self.peek().kind == "(":
             return self.call()
         raise self.error("a value (a number, monetary, account, asset, string, portion, variable or function call)")
+
+    def monetary_literal(self) -> n.MonetaryLiteral:
+        """`[asset amount]`, both any expression. Where they meet is ambiguous (`[USD -1]`): as
+        the reference grammar does, the asset is the longest expression that still leaves an
+        amount and a closing ']'."""
+        token = self.advance()
+        prefixes = self.expr_prefixes()
+        if self.at("*"):
+            raise self.error("an amount ('[ASSET *]' is only allowed as the amount of send or save)")
+        first_error: Optional[ParseError] = None
+        for end, asset in reversed(prefixes):
+            self.index = end
+            try:
+                amount = self.expr()
+                self.expect("]", "']' closing the monetary")
+            except ParseError as exc:
+                first_error = first_error or exc
+                continue
+            return n.MonetaryLiteral(token.line, token.column, asset, amount, _constant_monetary(asset, amount))
+        assert first_error is not None
+        raise first_error
 
     def call(self) -> n.Call:
         name = self.advance()
