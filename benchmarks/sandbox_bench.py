@@ -229,6 +229,25 @@ def seeded_ok(url: str, big_size: int) -> bool:
     return True
 
 
+def remove_database(data: Path) -> None:
+    for path in (data, Path(f"{data}-wal"), Path(f"{data}-shm")):
+        path.unlink(missing_ok=True)
+
+
+def cache_usable(data: Path, size: int) -> bool:
+    """Whether a seeded file from an earlier run opens and holds the expected ledgers.
+
+    The sandbox's storage layout may have changed since the file was written: anything that
+    fails to open or answers wrongly is seeded again rather than measured.
+    """
+    try:
+        with Sandbox(port=0, data=str(data)) as sandbox:
+            return seeded_ok(sandbox.url, size)
+    except Exception as exc:  # a stale layout can fail in many ways; reseeding fixes them all
+        log(f"the cached {data.name} is unusable ({type(exc).__name__}: {exc}); seeding again")
+        return False
+
+
 # --- reads ------------------------------------------------------------------------------------
 
 PROBE = {"$match": {"account": "probe:3"}}
@@ -377,14 +396,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     RESULTS_DIR.mkdir(exist_ok=True)
     data = args.data or RESULTS_DIR / f"sandbox-bench-{size}.sqlite"
-    if args.fresh and data.exists():
-        data.unlink()
+    if args.fresh:
+        remove_database(data)
+    if data.exists() and not cache_usable(data, size):
+        remove_database(data)
     with Sandbox(port=0, data=str(data)) as sandbox:
         if not seeded_ok(sandbox.url, size):
             log(f"seeding {size:,} transactions into {data} (once; later runs reuse it) ...")
-            sandbox.stop()
-            data.unlink(missing_ok=True)
-            sandbox.start()
             started = time.perf_counter()
             seed(sandbox.url, size)
             log(f"  seeded in {time.perf_counter() - started:.1f} s")
