@@ -158,3 +158,38 @@ def test_unknown_paths_are_404_not_500(raw: Raw) -> None:
 def test_wrong_method_on_a_known_route_is_not_a_500(raw: Raw, ledger: str) -> None:
     res = raw.v2("PATCH", f"/{ledger}/transactions")
     assert res.status_code in (404, 405)
+
+
+def test_the_client_secret_never_shows(tmp_path: Any) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sdk.sandbox import Sandbox
+
+    secret = "hush-hush-9f2c"
+    assert secret not in repr(Sandbox(port=0, client_id="app", client_secret=secret))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(sdk.__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdk.sandbox", "--port", "0", "--client-id", "app", "--client-secret", secret],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    token_url = url + "/api/auth/oauth/token"
+    refused = requests.post(token_url, data={"grant_type": "client_credentials", "client_id": "app",
+                                             "client_secret": secret + "x"}, timeout=5)  # fmt: skip
+    assert refused.status_code == 401 and secret not in refused.text
+    with pytest.raises(errors.TokenError) as info:
+        sdk.SDK(server_url=url, security=shared.Security(client_id="app", client_secret=secret + "x")).get_versions()
+        create_ledger(
+            sdk.SDK(server_url=url, security=shared.Security(client_id="app", client_secret=secret + "x")), "m"
+        )
+    assert secret not in str(info.value)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert secret not in out + err

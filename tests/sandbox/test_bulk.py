@@ -226,3 +226,29 @@ def test_empty_bulk_is_fine(raw: Raw, ledger: str) -> None:
     res = raw.v2("POST", f"/{ledger}/_bulk", body=[])
     assert res.status_code == 200
     assert res.json()["data"] == []
+
+
+def test_script_revert_options_and_account_metadata_elements(raw: Raw, s: sdk.SDK, ledger: str) -> None:
+    import datetime
+
+    from ._support import UTC
+
+    stamp = datetime.datetime(2021, 6, 1, tzinfo=UTC)
+    post(s, ledger, ("world", "a", 10, "USD"), timestamp=stamp)  # tx 1
+    post(s, ledger, ("a", "b", 10, "USD"))  # tx 2: a cannot pay the revert of tx 1 back
+    body = [
+        {"action": "CREATE_TRANSACTION", "data": {"script": {
+            "plain": "send [USD 3] (\n source = @world\n destination = @c\n)", "vars": {}}, "metadata": {}}},
+        {"action": "REVERT_TRANSACTION", "data": {"id": 1, "force": True, "atEffectiveDate": True}},
+        {"action": "ADD_METADATA",
+         "data": {"targetType": "ACCOUNT", "targetId": "c", "metadata": {"x": "1", "y": "2"}}},
+        {"action": "DELETE_METADATA", "data": {"targetType": "ACCOUNT", "targetId": "c", "key": "x"}},
+    ]  # fmt: skip
+    res = raw.v2("POST", f"/{ledger}/_bulk", body=body)
+    assert res.status_code == 200, res.text
+    items = res.json()["data"]
+    assert kinds(items) == ["CREATE_TRANSACTION", "REVERT_TRANSACTION", "ADD_METADATA", "DELETE_METADATA"]
+    assert items[0]["data"]["postings"][0]["amount"] == 3
+    assert items[1]["data"]["timestamp"].startswith("2021-06-01T00:00:00")
+    assert balances(s, ledger, "a") == {"USD": -10}
+    assert get_account(s, ledger, "c").metadata == {"y": "2"}

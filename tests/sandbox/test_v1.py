@@ -323,3 +323,18 @@ def test_v1_after_pages_below_an_id_or_above_an_address(s: sdk.SDK, ledger: str)
     accounts = s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger=ledger, after="b"))
     assert accounts.accounts_cursor_response is not None
     assert [a.address for a in accounts.accounts_cursor_response.cursor.data] == ["c", "world"]
+
+
+def test_v1_script_errors_use_the_v1_codes(s: sdk.SDK, ledger: str) -> None:
+    expect_v1_error(
+        400,
+        "COMPILATION_FAILED",
+        lambda: v1_post(s, ledger, script=shared.PostTransactionScript(plain="send [COIN 1] (source = @world")),
+    )
+    expect_v1_error(
+        400,
+        "INSUFFICIENT_FUND",
+        lambda: v1_post(
+            s, ledger, script=shared.PostTransactionScript(plain="send [COIN 1] (\n source = @a\n destination = @b\n)")
+        ),
+    )
