@@ -147,7 +147,7 @@ def find_reference_binary() -> Tuple[Optional[str], str]:
 _COLORED_ASSET = re.compile(r"^(?P<base>[A-Z][A-Z0-9]*)_(?P<color>[A-Z]+)(?P<scale>/\d+)?$")
 
 
-def _balance_row(account: str, asset: str, amount: int) -> Dict[str, Any]:
+def balance_row(account: str, asset: str, amount: int) -> Dict[str, Any]:
     """A reference balance row; our `ASSET_COLOR[/scale]` keys carry the color in its own field."""
     colored = _COLORED_ASSET.match(asset)
     if colored is None:
@@ -161,7 +161,7 @@ def reference_inputs(case: GeneratedCase) -> Dict[str, Any]:
     return {
         "variables": dict(case.variables),
         "balances": [
-            _balance_row(account, asset, amount)
+            balance_row(account, asset, amount)
             for account, assets in case.balances.items()
             for asset, amount in assets.items()
         ],
@@ -172,6 +172,28 @@ def reference_inputs(case: GeneratedCase) -> Dict[str, Any]:
         ],
         "featureFlags": list(case.feature_flags),
     }
+
+
+def write_case_files(directory: str, index: int, case: GeneratedCase) -> Tuple[str, str]:
+    """Write the case as `caseN.num` + `caseN.inputs.json` (reference form); returns both paths."""
+    script_path = os.path.join(directory, f"case{index}.num")
+    inputs_path = os.path.join(directory, f"case{index}.inputs.json")
+    with open(script_path, "w", encoding="utf-8") as script_file:
+        script_file.write(case.program)
+    with open(inputs_path, "w", encoding="utf-8") as inputs_file:
+        json.dump(reference_inputs(case), inputs_file)
+    return script_path, inputs_path
+
+
+def run_our_cli(script_path: str, inputs_path: str) -> Tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `python -m sdk.numscript run SCRIPT --inputs INPUTS -o json`, in process."""
+    import io
+
+    from sdk.numscript import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["run", script_path, "--inputs", inputs_path, "-o", "json"], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
 
 
 class ReferenceRunner:
@@ -193,13 +215,19 @@ class ReferenceRunner:
         with tempfile.TemporaryDirectory(prefix="numscript-diff-") as directory:
             return self._run_one(directory, 0, case)
 
+    def run_cli(self, script_path: str, inputs_path: str) -> Tuple[int, str, str]:
+        """(exit code, stdout, stderr) of `numscript run SCRIPT --inputs INPUTS -o json`."""
+        completed = subprocess.run(
+            [self.binary, "run", script_path, "--inputs", inputs_path, "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+            env={**os.environ, "NUMSCRIPT_NO_TELEMETRY": "1"},
+        )
+        return completed.returncode, completed.stdout, completed.stderr
+
     def _run_one(self, directory: str, index: int, case: GeneratedCase) -> Outcome:
-        script_path = os.path.join(directory, f"case{index}.num")
-        inputs_path = os.path.join(directory, f"case{index}.inputs.json")
-        with open(script_path, "w", encoding="utf-8") as script_file:
-            script_file.write(case.program)
-        with open(inputs_path, "w", encoding="utf-8") as inputs_file:
-            json.dump(reference_inputs(case), inputs_file)
+        script_path, inputs_path = write_case_files(directory, index, case)
         completed = subprocess.run(
             [self.binary, "run", script_path, "--inputs", inputs_path, "-o", "json"],
             capture_output=True,

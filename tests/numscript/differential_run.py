@@ -13,7 +13,9 @@ import collections
 import dataclasses
 import re
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Tuple
 
 try:  # tests/numscript may or may not be a package
@@ -26,6 +28,7 @@ try:  # tests/numscript may or may not be a package
         outcomes_agree,
         run_ours,
     )
+    from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_cases, mutate_case
 except ImportError:
     from differential_corners import CORNER_CASES  # type: ignore[no-redef]
@@ -36,6 +39,12 @@ except ImportError:
         mismatch_report,
         outcomes_agree,
         run_ours,
+    )
+    from differential_specs import (  # type: ignore[no-redef]
+        build_specs_file,
+        our_verdict,
+        reference_verdict,
+        usable,
     )
     from program_generator import GeneratedCase, generate_cases, mutate_case  # type: ignore[no-redef]
 
@@ -136,6 +145,32 @@ def shrink(case: GeneratedCase, still_failing: Callable[[GeneratedCase], bool]) 
     return case
 
 
+def compare_specs(runner: ReferenceRunner, cases: List[GeneratedCase], references: List[Outcome]) -> int:
+    chosen = [(case, outcome) for case, outcome in zip(cases, references) if usable(case, outcome)]
+    failing = 0
+    with tempfile.TemporaryDirectory(prefix="numscript-specs-") as root:
+        paths = [build_specs_file(root, index, case, outcome) for index, (case, outcome) in enumerate(chosen)]
+        with ThreadPoolExecutor(max_workers=runner.workers) as pool:
+            theirs = list(pool.map(lambda path: reference_verdict(runner.binary, path), paths))
+        for path, (case, _), verdict in zip(paths, chosen, theirs):
+            ours = our_verdict(path)
+            if verdict.agrees_with(ours):
+                continue
+            failing += 1
+            differing = sorted(
+                (it, str(verdict.cases.get(it)), str(ours.cases.get(it)))
+                for it in set(verdict.cases) | set(ours.cases)
+                if verdict.cases.get(it) != ours.cases.get(it)
+            )
+            print(f"\n######## seed {case.seed}: {'reference aborted; ' if verdict.aborted else ''}{differing}")
+            with open(path, encoding="utf-8") as handle:
+                print(case.program + handle.read())
+            print("--- reference ---\n" + verdict.output + "\n--- ours ---\n" + ours.output)
+    aborted = sum(verdict.aborted for verdict in theirs)
+    print(f"\n{len(paths) - failing} of {len(paths)} specs files judged alike ({aborted} abandoned by the reference)")
+    return 1 if failing else 0
+
+
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=2000)
@@ -143,6 +178,9 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--no-shrink", action="store_true")
     parser.add_argument("--mutated", action="store_true", help="damaged programs (parser fuzzing)")
     parser.add_argument("--corners", action="store_true", help="the hand-picked corner programs")
+    parser.add_argument(
+        "--specs", action="store_true", help="compare the specs runners on files built from the programs"
+    )
     options = parser.parse_args(argv)
 
     binary, how = find_reference_binary()
@@ -159,6 +197,8 @@ def main(argv: List[str]) -> int:
     started = time.monotonic()
     references = runner.run_all(cases)
     reference_seconds = time.monotonic() - started
+    if options.specs:
+        return compare_specs(runner, cases, references)
     started = time.monotonic()
     ours = [run_ours(case) for case in cases]
     our_seconds = time.monotonic() - started

@@ -78,6 +78,12 @@ def test_check_never_raises_and_reports_positions() -> None:
                            feature_flags=["experimental-oneof"]) == []
 
 
+def test_check_warns_about_sources_that_are_never_reached() -> None:
+    [warning] = numscript.check("send [USD 1] ( source = { @a @world @b } destination = @c )")
+    assert (warning.line, warning.column, warning.severity) == (1, 37, "warning")
+    assert warning.message.startswith("this source is never reached")
+
+
 def test_check_finds_type_mismatches_in_expressions() -> None:
     messages = [d.message for d in numscript.check(
         'vars { number $n = balance(@a, USD) }\nset_tx_meta("k", [USD 1] + 1)\nset_tx_meta(1, 1/0)\nfrob()'

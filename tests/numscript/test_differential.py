@@ -1,8 +1,12 @@
-"""Differential test: sdk.numscript against the reference Numscript CLI on random programs.
+"""Differential test: sdk.numscript against the reference Numscript CLI (the Go implementation).
 
 Each case is a random valid program with its inputs (program_generator.py), run through the
 reference `numscript run` and through `sdk.numscript.run`; both must give the same postings in
-the same order, the same transaction and account metadata, or errors of the same class.
+the same order, the same transaction and account metadata, or errors of the same class. On top:
+randomly damaged programs (the parsers must reject the same texts), hand-picked corner programs
+(differential_corners.py), both `run -o json` command lines, and both specs-file runners on
+specs files built from the random programs (differential_specs.py). The reference decides every
+expected result; nothing here is hard-coded.
 
 Environment:
     NUMSCRIPT_BIN           the reference binary (else `numscript` on PATH, else $(go env GOPATH)/bin)
@@ -16,9 +20,11 @@ a reason saying so, and a warning lands in the pytest summary. `.ci/install-nums
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Tuple
 
 import pytest
@@ -32,8 +38,11 @@ try:  # tests/numscript may or may not be a package
         find_reference_binary,
         mismatch_report,
         outcomes_agree,
+        run_our_cli,
         run_ours,
+        write_case_files,
     )
+    from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
 except ImportError:  # pragma: no cover - depends on how pytest imports this directory
     from differential_corners import CORNER_CASES  # type: ignore[no-redef]
@@ -44,7 +53,15 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
         find_reference_binary,
         mismatch_report,
         outcomes_agree,
+        run_our_cli,
         run_ours,
+        write_case_files,
+    )
+    from differential_specs import (  # type: ignore[no-redef]
+        build_specs_file,
+        our_verdict,
+        reference_verdict,
+        usable,
     )
     from program_generator import (  # type: ignore[no-redef]
         GeneratedCase,
@@ -56,6 +73,10 @@ except ImportError:  # pragma: no cover - depends on how pytest imports this dir
 CASE_COUNT = int(os.environ.get("NUMSCRIPT_DIFF_COUNT", "400"))
 #: Damaged programs (mostly parse errors) compared on top, a quarter as many.
 MUTATED_COUNT = max(1, CASE_COUNT // 4)
+#: Programs also run through both command lines (`run -o json`).
+CLI_COUNT = max(1, CASE_COUNT // 8)
+#: Specs files built from the first usable random programs, for the `test` runner comparison.
+SPECS_COUNT = max(1, CASE_COUNT // 5)
 BASE_SEED = int(os.environ.get("NUMSCRIPT_DIFF_SEED", "0"))
 #: Full reports shown in a failure message; the rest are counted.
 REPORTS_SHOWN = 3
@@ -224,3 +245,50 @@ def test_damaged_programs_fail_alike(reference: ReferenceRunner) -> None:
 def test_corner_programs_match_the_reference(reference: ReferenceRunner) -> None:
     """Hand-picked corners (error order, running balances, posting merges, lexical edges)."""
     _compare(CORNER_CASES, reference.run_all(CORNER_CASES))
+
+
+def test_specs_runner_matches_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], reference_outcomes: List[Outcome], tmp_path: object
+) -> None:
+    """`numscript test` and `numscript.run_specs` give every case of the same specs files the same verdict."""
+    chosen = [(c, o) for c, o in zip(cases, reference_outcomes) if usable(c, o)][:SPECS_COUNT]
+    paths = [build_specs_file(str(tmp_path), index, case, outcome) for index, (case, outcome) in enumerate(chosen)]
+    with ThreadPoolExecutor(max_workers=reference.workers) as pool:
+        theirs = list(pool.map(lambda path: reference_verdict(reference.binary, path), paths))
+    disagreements = []
+    for path, (case, _), verdict in zip(paths, chosen, theirs):
+        ours = our_verdict(path)
+        if not verdict.agrees_with(ours):
+            with open(path, encoding="utf-8") as handle:
+                specs_text = json.dumps(json.load(handle))
+            disagreements.append(
+                f"seed {case.seed}: {path}\n--- program ---\n{case.program}--- specs ---\n{specs_text}\n"
+                f"--- reference `numscript test` ---\n{verdict.output}\n--- numscript.run_specs ---\n{ours.output}"
+            )
+    assert sum(not verdict.aborted for verdict in theirs) >= len(paths) * 3 // 4, "the reference abandoned most files"
+    assert not disagreements, f"{len(disagreements)} of {len(paths)} specs files judged differently:\n\n" + "\n\n".join(
+        disagreements[:REPORTS_SHOWN]
+    )
+
+
+def test_cli_run_json_matches_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], tmp_path: object
+) -> None:
+    """`python -m sdk.numscript run F --inputs I -o json` prints what `numscript run` prints, or fails alike."""
+    differences = []
+    for index, case in enumerate(cases[:CLI_COUNT]):
+        script, inputs = write_case_files(str(tmp_path), index, case)
+        their_code, their_out, their_err = reference.run_cli(script, inputs)
+        our_code, our_out, our_err = run_our_cli(script, inputs)
+        same = (their_code == 0) == (our_code == 0)
+        if same and their_code == 0:
+            same = json.loads(their_out) == json.loads(our_out)
+        if not same:
+            differences.append(
+                f"seed {case.seed}:\n{case.program}--- inputs ---\n{open(inputs, encoding='utf-8').read()}\n"
+                f"--- numscript run (exit {their_code}) ---\n{their_out}{their_err}\n"
+                f"--- python -m sdk.numscript run (exit {our_code}) ---\n{our_out}{our_err}"
+            )
+    assert not differences, f"{len(differences)} of {CLI_COUNT} runs differ:\n\n" + "\n\n".join(
+        differences[:REPORTS_SHOWN]
+    )

@@ -47,6 +47,26 @@ def test_comments_are_skipped_and_block_comments_nest() -> None:
     assert kinds("1 // one\n/* a /* nested */ still comment */ 2") == [("NUMBER", 1), ("NUMBER", 2)]
 
 
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("/* a /* b */ c */ 1", [("NUMBER", 1)]),  # balanced nesting nests
+        ("/* a /* b */ 1", [("NUMBER", 1)]),  # an unclosed nested opener is plain text
+        ("/* a /* b /* c */ d */ 1", [("NUMBER", 1)]),  # as the reference lexer chooses
+        ("/* a /* b */ c */ d */ 1", [("IDENT", "d"), ("*", "*"), ("/", "/"), ("NUMBER", 1)]),
+    ],
+)
+def test_block_comment_nesting_follows_the_reference(text: str, left: list) -> None:
+    assert kinds(text) == left
+
+
+def test_pathological_comments_stay_fast() -> None:
+    assert kinds("/* " + "/* */ " * 3000) == []
+    assert kinds("/* " * 3000 + "*/ 1") == [("NUMBER", 1)]
+    with pytest.raises(ParseError, match="unterminated"):
+        tokenize("/* " + "/* " * 3000)
+
+
 def test_positions_are_one_based_across_lines() -> None:
     tokens = tokenize("send\n  [USD 1]")
     assert [(t.text, t.line, t.column) for t in tokens[:3]] == [("send", 1, 1), ("[", 2, 3), ("USD", 2, 4)]

@@ -73,6 +73,25 @@ def test_send_all_and_monetary_arithmetic() -> None:
     assert isinstance(negative, n.MonetaryLiteral) and isinstance(negative.amount, n.Negation)
 
 
+@pytest.mark.parametrize(
+    ("amount", "asset_kind", "amount_kind"),
+    [
+        ("[USD -1]", n.AssetLiteral, n.Negation),
+        ("[USD 1 + 2]", n.AssetLiteral, n.BinaryOp),
+        ("[USD -1 + 3]", n.AssetLiteral, n.BinaryOp),
+        ("[A+B 1]", n.BinaryOp, n.NumberLiteral),  # fails at run time, as in the reference
+        ("[(USD) 1]", n.AssetLiteral, n.NumberLiteral),
+        ("[$a - $b -1]", n.BinaryOp, n.Negation),
+    ],
+)
+def test_monetary_asset_is_the_longest_expression_leaving_an_amount(
+    amount: str, asset_kind: type, amount_kind: type
+) -> None:
+    literal = send(amount=amount).amount
+    assert isinstance(literal, n.MonetaryLiteral)
+    assert isinstance(literal.asset, asset_kind) and isinstance(literal.amount, amount_kind)
+
+
 def test_precedence_division_binds_tighter_and_minus_is_left_associative() -> None:
     program = numscript.parse('set_tx_meta("k", 1 - 2 - 3 / 4)')
     call = program.statements[0].call  # type: ignore[union-attr]

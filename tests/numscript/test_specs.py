@@ -107,3 +107,29 @@ def test_missing_script_or_path(tmp_path: Path) -> None:
         numscript.run_specs(tmp_path)
     with pytest.raises(numscript.SpecsFormatError, match="no such file"):
         numscript.run_specs(tmp_path / "absent")
+
+
+def test_in_legacy_files_empty_expectations_assert_nothing(tmp_path: Path) -> None:
+    # The reference reads pre-2026 files through its migration, which drops empty expectations.
+    script = 'set_tx_meta("fee", @shop)'
+    legacy = _write(tmp_path, script, {"balances": {}, "testCases": [{"it": "x", "expect.txMetadata": {}}]})
+    assert [r.status for r in numscript.run_specs(legacy)] == ["pass"]
+    current = _write(tmp_path, script, {"balances": [], "testCases": [{"it": "x", "expect.txMetadata": []}]})
+    [result] = numscript.run_specs(current)
+    assert result.status == "fail" and result.failures[0].startswith("expect.txMetadata: expected {}")
+
+
+def test_only_file_level_feature_flags_count(tmp_path: Path) -> None:
+    script = "send [USD 1] ( source = oneof { @world } destination = @b )"
+    case = {"it": "x", "expect.postings": [{"source": "world", "destination": "b", "asset": "USD", "amount": 1}]}
+    at_case = _write(tmp_path, script, {"testCases": [dict(case, featureFlags=["experimental-oneof"])]})
+    [result] = numscript.run_specs(at_case)
+    assert isinstance(result.error, numscript.ExperimentalFeatureError)
+    flags = ["experimental-oneof", "experimental-gone"]  # an unknown name is ignored, as the reference does
+    at_file = _write(tmp_path, script, {"featureFlags": flags, "testCases": [case]})
+    assert [r.status for r in numscript.run_specs(at_file)] == ["pass"]
+
+
+def test_a_file_without_cases_fails(tmp_path: Path) -> None:
+    [result] = numscript.run_specs(_write(tmp_path, "", {"testCases": []}))
+    assert result.status == "fail" and result.failures[0].startswith("Empty test suite: ")

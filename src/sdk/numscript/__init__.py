@@ -23,9 +23,11 @@ Inputs of `run`:
 Contract for embedders (the ledger sandbox codes against this; it is stable):
 
 - `balances` and `metadata` may be lazy Mapping objects. `run` only asks them about accounts
-  the script touches, with `mapping.get(account)` and then `.get(key)` on the inner mapping;
-  it never iterates them or calls len(). A missing account means balance 0 and no metadata.
-  Each (account, asset) is read at most once per run.
+  the script touches, with `mapping.get(account)` (once per account and run) and then
+  `.get(key)` on the inner mapping (once per asset or key); it never iterates the outer
+  mappings or calls len() on them. A missing account means balance 0 and no metadata. (The one
+  exception is experimental-asset-scaling, which iterates the inner mapping of the account it
+  converts, to find the scales it holds.)
 - `run(text)` caches the parsed program by text (LRU of 1,024 entries, as the ledger does);
   passing a Program skips the cache.
 - Errors are distinct classes: ParseError (ledger: COMPILATION_FAILED), MissingFundsError
@@ -33,6 +35,9 @@ Contract for embedders (the ledger sandbox codes against this; it is stable):
   `run` never returns a wrong result silently: a construct this interpreter does not
   implement raises UnsupportedFeatureError. Malformed inputs (a float balance, a non-string
   metadata value) raise ValueError naming the account and key.
+
+Command line: `python -m sdk.numscript check|run|test ...` (see sdk.numscript.cli). The
+language, the specs format and the differences from the reference: docs/numscript.md.
 
 `import sdk` does not import this package; `from sdk import numscript` does.
 """

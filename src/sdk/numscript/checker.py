@@ -245,8 +245,12 @@ class _Checker:
         elif isinstance(source, (n.InorderSource, n.OneofSource)):
             if isinstance(source, n.OneofSource):
                 self.need_flag(ONEOF, "oneof", source)
-            for inner in source.sources:
+            for index, inner in enumerate(source.sources):
                 self.source(inner, send_all)
+                later = source.sources[index + 1:]
+                if isinstance(source, n.InorderSource) and later and _unbounded(inner):
+                    self.report(later[0], "this source is never reached: the one before it has unbounded overdraft",
+                                WARNING)
         elif isinstance(source, n.CappedSource):
             self.expect(source.cap, "monetary", "cap of max")
             self.source(source.source, False)
@@ -296,6 +300,13 @@ class _Checker:
             self.report(node, f"the portions of the allotment add up to {total}, not 1 (add a 'remaining' clause)")
         elif all_literal and remaining and total.numerator == total.denominator:
             self.report(node, "the 'remaining' clause gets nothing: the portions already add up to 1", WARNING)
+
+
+def _unbounded(source: n.Source) -> bool:
+    if not isinstance(source, n.AccountSource):
+        return False
+    is_world = isinstance(source.address, n.AccountLiteral) and source.address.name == "world"
+    return is_world or source.overdraft == n.UNBOUNDED_OVERDRAFT
 
 
 def _literal_portion(expr: n.Expr) -> Optional[Portion]:

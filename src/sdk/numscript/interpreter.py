@@ -107,8 +107,8 @@ class _Run:
     # --- typed evaluation --------------------------------------------------------------
 
     def account(self, expr: n.Expr, what: str) -> str:
-        if type(expr) is n.AccountLiteral and expr.name:
-            return expr.name
+        if type(expr) is n.AccountLiteral and expr.value is not None:
+            return expr.value
         value = self.ev(expr)
         if type(value) is not Account:
             self.fail(TypeMismatchError, f"{what}: expected an account, got {_described(value)}", expr)
@@ -164,17 +164,17 @@ class _Run:
             except KeyError:
                 self.fail(InvalidVariableError, f"variable ${expr.name} is not declared in vars {{...}}", expr)
         if type(expr) is n.AccountLiteral:
-            return Account(expr.name) if expr.name else self.interpolate(expr)
+            return expr.value if expr.value is not None else self.interpolate(expr)
         if type(expr) is n.MonetaryLiteral:
+            if expr.value is not None:
+                return expr.value
             return Monetary(
                 self.asset(expr.asset, "asset of the monetary"), self.number(expr.amount, "amount of the monetary")
             )
         if type(expr) is n.NumberLiteral:
             return expr.value
-        if type(expr) is n.AssetLiteral:
-            return Asset(expr.name)
-        if type(expr) is n.PercentLiteral:
-            return Portion(expr.numerator, expr.denominator)
+        if type(expr) is n.AssetLiteral or type(expr) is n.PercentLiteral:
+            return expr.value
         if type(expr) is n.StringLiteral:
             return expr.value
         if type(expr) is n.BinaryOp:
@@ -243,8 +243,12 @@ class _Run:
                 )
         name = "".join(pieces)
         if not ACCOUNT_RE.match(name):
-            self.fail(InvalidValueError, f"invalid account name @{name}: use segments of [a-zA-Z0-9_-] joined "
-                "by ':'", expr)
+            self.fail(
+                InvalidValueError,
+                f"invalid account name @{name}: use segments of [a-zA-Z0-9_-] joined "
+                "by ':'",
+                expr,
+            )
         return Account(name)
 
     # --- functions ---------------------------------------------------------------------
@@ -272,8 +276,11 @@ class _Run:
             holder = self.metadata.get(account) if self.metadata is not None else None
             raw = holder.get(key) if holder is not None else None
             if raw is None:
-                self.fail(MetadataNotFoundError, f"meta(@{account}, \"{key}\"): account @{account} has no "
-                    f"metadata '{key}'", call)
+                self.fail(
+                    MetadataNotFoundError,
+                    f"meta(@{account}, \"{key}\"): account @{account} has no metadata '{key}'",
+                    call,
+                )
             if not isinstance(raw, str):
                 raise ValueError(f"metadata[{account!r}][{key!r}] must be a str, got {type(raw).__name__}")
             try:
@@ -334,8 +341,12 @@ class _Run:
             if origin is None:
                 raw = given.get(declaration.name) if given is not None else None
                 if raw is None:
-                    self.fail(InvalidVariableError, f"variable ${declaration.name} ({type_}) has no value: pass "
-                        "it in variables", declaration)
+                    self.fail(
+                        InvalidVariableError,
+                        f"variable ${declaration.name} ({type_}) has no value: pass "
+                        "it in variables",
+                        declaration,
+                    )
                 if not isinstance(raw, str):
                     self.fail(
                         InvalidVariableError,
@@ -414,8 +425,12 @@ class _Run:
             self.check_types(call, values, ("account", "string"))
             self.accounts_meta.setdefault(values[0], {})[values[1]] = values[2]  # type: ignore[index,call-overload,arg-type]
         else:
-            self.fail(UnknownFunctionError, f"{name}() cannot be used as a statement (only set_tx_meta and "
-                "set_account_meta)", call)
+            self.fail(
+                UnknownFunctionError,
+                f"{name}() cannot be used as a statement (only set_tx_meta and "
+                "set_account_meta)",
+                call,
+            )
 
     def send(self, statement: n.Send) -> None:
         amount_expr = statement.amount
@@ -591,8 +606,12 @@ class _Run:
                 value = self.portion(expr, "portion of the allotment")
                 numerator, denominator = value.numerator, value.denominator
                 if numerator < 0:
-                    self.fail(InvalidAllotmentError, "a portion cannot be negative (got "
-                        f"{numerator}/{denominator})", expr)
+                    self.fail(
+                        InvalidAllotmentError,
+                        "a portion cannot be negative (got "
+                        f"{numerator}/{denominator})",
+                        expr,
+                    )
             exact.append((numerator, denominator))
             total_numerator = total_numerator * denominator + numerator * total_denominator
             total_denominator *= denominator

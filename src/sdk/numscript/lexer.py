@@ -9,7 +9,7 @@ value is its parts: text segments and variable names, in order.
 from __future__ import annotations
 
 import re
-from typing import List, NamedTuple, Tuple
+from typing import List, NamedTuple, Set, Tuple
 
 from .errors import ParseError
 
@@ -74,24 +74,63 @@ _TOKEN_RE = re.compile(
 _ACCOUNT_PART_RE = re.compile(_SEGMENT)
 
 
-def _skip_block_comment(text: str, start: int, line: int, column: int) -> int:
-    """Index just past the `*/` closing the comment opened at `start` (comments nest)."""
-    depth = 0
-    i = start
+_MAX_COMMENT_DEPTH = 64
+
+
+def _comment_end(text: str, body: int) -> int:
+    """Index just past the comment whose body starts at `body`, or -1 if it cannot close.
+
+    The reference lexer's rule is `'/*' (COMMENT | .)*? '*/'`: at `*/` it prefers to close, at
+    `/*` it prefers to open a nested comment, and it takes the other choice only when the first
+    leads nowhere. This is that search, depth first in order of preference, remembering the
+    (position, depth) states known to lead nowhere. On pathological input (thousands of nested
+    openers) it gives up after a bounded number of steps and ends at the first `*/`.
+    """
+    first_close = text.find("*/", body)
+    if first_close == -1:
+        return -1
+    steps = 20_000
     length = len(text)
-    while i < length:
-        pair = text[i : i + 2]
-        if pair == "/*":
-            depth += 1
-            i += 2
-        elif pair == "*/":
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
+    dead: Set[Tuple[int, int]] = set()
+    choices: Tuple[Tuple[int, int], ...]
+    # Each entry: (position, open comments, index of the next choice to try there).
+    stack = [(body, 1, 0)]
+    while stack:
+        steps -= 1
+        if steps < 0:
+            return first_close + 2
+        position, depth, choice = stack.pop()
+        if depth == 0:
+            return position
+        if choice == 0 and (position, depth) in dead:
+            continue
+        if position >= length:
+            dead.add((position, depth))
+            continue
+        if text.startswith("*/", position):
+            choices = ((position + 2, depth - 1), (position + 1, depth))
+        elif depth < _MAX_COMMENT_DEPTH and text.startswith("/*", position):
+            choices = ((position + 2, depth + 1), (position + 1, depth))
         else:
-            i += 1
-    raise ParseError("unterminated block comment: '/*' is never closed by '*/'", line, column, length=2)
+            choices = ((position + 1, depth),)
+        if choice < len(choices):
+            stack.append((position, depth, choice + 1))
+            stack.append((choices[choice][0], choices[choice][1], 0))
+        else:
+            dead.add((position, depth))
+    return first_close + 2
+
+
+def _skip_block_comment(text: str, start: int, line: int, column: int) -> int:
+    """Index just past the `*/` closing the comment opened at `start`.
+
+    Comments nest (`/* a /* b */ c */` is one comment), but a nested `/*` that is never closed is
+    plain text, as in the reference lexer: `/* a /* b */ x` is the comment `/* a /* b */`.
+    """
+    end = _comment_end(text, start + 2)
+    if end == -1:
+        raise ParseError("unterminated block comment: '/*' is never closed by '*/'", line, column, length=2)
+    return end
 
 
 def _account_parts(literal: str) -> Tuple[AccountPart, ...]:

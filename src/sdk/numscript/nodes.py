@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
 
+from .values import Account, Asset, Monetary, Portion
+
 
 @dataclass(frozen=True)
 class Node:
@@ -27,6 +29,8 @@ class Variable(Node):
 @dataclass(frozen=True)
 class AssetLiteral(Node):
     name: str
+    #: Literals carry their runtime value, computed once by the parser (a run is then a lookup).
+    value: Asset
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class AccountLiteral(Node):
     parts: Tuple[Tuple[str, str], ...]
     #: The name when no part is a variable (the usual case), else "".
     name: str
+    #: Account(name), or None when a part is a variable.
+    value: Optional[Account]
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,15 @@ class PercentLiteral(Node):
     numerator: int
     denominator: int
     text: str
+    value: Portion
 
 
 @dataclass(frozen=True)
 class MonetaryLiteral(Node):
     asset: Expr
     amount: Expr
+    #: The value when both parts are literals (`[USD/2 100]`), else None.
+    value: Optional[Monetary]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Recursive descent over the grammar of the reference implementation:
     target      = "to" destination | "kept"
     portion     = expr | "remaining"
     expr        = term { ("+" | "-") term } ; term = unary { "/" unary } ; unary = "-" unary | primary
-    monetary    = "[" unary expr "]"      (the asset is one value, so `[USD -1]` is USD and -1)
+    monetary    = "[" expr expr "]"       (the asset is the longest expression leaving an amount:
+                                           `[USD -1]` is USD and -1)
 
 Errors raise ParseError at the first offending token, naming what was expected there.
 """
@@ -31,6 +32,7 @@ from . import lexer
 from . import nodes as n
 from .errors import ParseError
 from .lexer import Token
+from .values import Account, Asset, Monetary, Portion
 
 _STARTS_EXPR = frozenset(
     {lexer.VARIABLE, lexer.ASSET, lexer.STRING, lexer.ACCOUNT, lexer.NUMBER, lexer.PERCENT, lexer.IDENT,
@@ -157,7 +159,7 @@ class _Parser:
         if self.at("["):
             start = self.index
             open_token = self.advance()
-            asset = self.unary()
+            asset = self.expr()
             if self.accept("*"):
                 self.expect("]", "']' after '*'")
                 return n.SendAll(open_token.line, open_token.column, asset)
@@ -302,12 +304,19 @@ class _Parser:
     # --- expressions --------------------------------------------------------------------------
 
     def expr(self) -> n.Expr:
+        return self.expr_prefixes()[-1][1]
+
+    def expr_prefixes(self) -> List[Tuple[int, n.Expr]]:
+        """Parse an expression; returns (token index after, expression) for each of its
+        left-associative prefixes (`a`, `a + b`, `a + b - c`), the whole expression last."""
         left = self.term()
+        prefixes = [(self.index, left)]
         while self.current.kind in ("+", "-"):
             operator = self.advance()
             right = self.term()
             left = n.BinaryOp(operator.line, operator.column, operator.kind, left, right)
-        return left
+            prefixes.append((self.index, left))
+        return prefixes
 
     def term(self) -> n.Expr:
         left = self.unary()
@@ -334,12 +343,12 @@ class _Parser:
             return n.NumberLiteral(token.line, token.column, token.value)  # type: ignore[arg-type]
         if kind == lexer.ASSET:
             self.advance()
-            return n.AssetLiteral(token.line, token.column, token.text)
+            return n.AssetLiteral(token.line, token.column, token.text, Asset(token.text))
         if kind == lexer.ACCOUNT:
             self.advance()
             parts: Tuple[Tuple[str, str], ...] = token.value  # type: ignore[assignment]
             name = "" if any(kind_ == "var" for kind_, _ in parts) else token.text[1:]
-            return n.AccountLiteral(token.line, token.column, parts, name)
+            return n.AccountLiteral(token.line, token.column, parts, name, Account(name) if name else None)
         if kind == lexer.STRING:
             self.advance()
             return n.StringLiteral(token.line, token.column, str(token.value))
@@ -349,16 +358,12 @@ class _Parser:
             digits, decimals = percent
             numerator, denominator = digits, 100 * 10**decimals
             divisor = gcd(numerator, denominator)
-            return n.PercentLiteral(token.line, token.column, numerator // divisor, denominator // divisor, token.text)
+            numerator, denominator = numerator // divisor, denominator // divisor
+            return n.PercentLiteral(
+                token.line, token.column, numerator, denominator, token.text, Portion(numerator, denominator)
+            )
         if kind == "[":
-            self.advance()
-            # The asset is a single value: in `[USD/2 -1]` the '-' belongs to the amount.
-            asset = self.unary()
-            if self.at("*"):
-                raise self.error("an amount ('[ASSET *]' is only allowed as the amount of send or save)")
-            amount = self.expr()
-            self.expect("]", "']' closing the monetary")
-            return n.MonetaryLiteral(token.line, token.column, asset, amount)
+            return self.monetary_literal()
         if kind == "(":
             self.advance()
             inner = self.expr()
@@ -367,6 +372,27 @@ class _Parser:
         if kind in (lexer.IDENT, "overdraft") and self.peek().kind == "(":
             return self.call()
         raise self.error("a value (a number, monetary, account, asset, string, portion, variable or function call)")
+
+    def monetary_literal(self) -> n.MonetaryLiteral:
+        """`[asset amount]`, both any expression. Where they meet is ambiguous (`[USD -1]`): as
+        the reference grammar does, the asset is the longest expression that still leaves an
+        amount and a closing ']'."""
+        token = self.advance()
+        prefixes = self.expr_prefixes()
+        if self.at("*"):
+            raise self.error("an amount ('[ASSET *]' is only allowed as the amount of send or save)")
+        first_error: Optional[ParseError] = None
+        for end, asset in reversed(prefixes):
+            self.index = end
+            try:
+                amount = self.expr()
+                self.expect("]", "']' closing the monetary")
+            except ParseError as exc:
+                first_error = first_error or exc
+                continue
+            return n.MonetaryLiteral(token.line, token.column, asset, amount, _constant_monetary(asset, amount))
+        assert first_error is not None
+        raise first_error
 
     def call(self) -> n.Call:
         name = self.advance()
@@ -378,6 +404,12 @@ class _Parser:
                 args.append(self.expr())
             self.expect(")", f"',' or ')' in the arguments of {name.text}()")
         return n.Call(name.line, name.column, name.text, tuple(args))
+
+
+def _constant_monetary(asset: n.Expr, amount: n.Expr) -> Optional[Monetary]:
+    if isinstance(asset, n.AssetLiteral) and isinstance(amount, n.NumberLiteral):
+        return Monetary(asset.value, amount.value)
+    return None
 
 
 def parse_program(text: str) -> n.Program:

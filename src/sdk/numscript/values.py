@@ -110,6 +110,8 @@ def show(value: Value) -> str:
         return f"@{value}"
     if kind is str:
         return f'"{value}"'
+    if kind is Monetary:
+        return f"[{render(value)}]"
     return render(value)
 
 
