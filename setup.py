@@ -23,10 +23,7 @@ setuptools.setup(
     python_requires=">=3.9",
     install_requires=[
         "requests>=2.31.0",
-        "dataclasses-json>=0.6.4",
         "python-dateutil>=2.8.2",
-        "typing-inspect>=0.9.0",
-        "jsonpath-python>=1.0.6",
         # PEP 681 dataclass_transform (required model fields for type checkers); in `typing` from 3.11.
         'typing_extensions>=4.1; python_version<"3.11"',
     ],

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from codegen.emit_models import HEADER
 from codegen.ir import Api, ClientIR, ErrorIR, OperationIR, ResponseIR, TypeRef
 from codegen.naming import enum_member_name
+from codegen.pagination import PageIR, iterator_name, pagination_of
 from codegen.render import collapse_blank_lines, docstring
 from codegen.type_text import SCALAR_ANNOTATIONS, SCALAR_TYPING_NAMES, TypeText
+
+#: Names generated modules import from `typing` when they use them.
+_TYPING_NAMES = ("TYPE_CHECKING", "Any", "Callable", "Dict", "Iterator", "List", "Optional", "Union")
 
 
 def client_module(node: ClientIR) -> str:
@@ -33,7 +37,18 @@ def _error_spec(spec: ErrorIR) -> str:
     return f"E({spec.status!r}, {spec.content_type!r}, {spec.error_class!r})"
 
 
-def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> List[str]:
+def _pagination_entry(page: PageIR) -> str:
+    args = [repr(page.cursor_field), repr(page.page_field)]
+    if page.cleared_fields:
+        args.append(f"cleared_fields={page.cleared_fields!r}")
+    if page.page_size_fields:
+        args.append(f"page_size_fields={page.page_size_fields!r}")
+    if page.cursor_attr != "cursor":
+        args.append(f"cursor_attr={page.cursor_attr!r}")
+    return f"    pagination=Pagination({', '.join(args)}),"
+
+
+def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str], page: Optional[PageIR]) -> List[str]:
     lines = [f"{_const_name(op)} = Operation("]
     lines.append(f"    {op.operation_id!r}, {op.http_method!r}, {op.path!r},")
     if op.request_model:
@@ -65,6 +80,8 @@ def _operation_table_entry(op: OperationIR, shared_errors: Dict[str, str]) -> Li
         lines.append("    response_headers=True,")
     if op.branch_hint:
         lines.append(f"    branch_hint={op.branch_hint!r},")
+    if page is not None:
+        lines.append(_pagination_entry(page))
     lines.append(")")
     return lines
 
@@ -88,24 +105,47 @@ def _type_text(ref: TypeRef, imports_needed: Set[str]) -> str:
     return TypeText(ref=model, scalar=scalar, generic=generic).render(ref)
 
 
-def _method(op: OperationIR, needed: Set[str]) -> List[str]:
+def _parameters(op: OperationIR, needed: Set[str]) -> List[str]:
     params = ["self"]
     if op.request_type is not None:
         annotation = _type_text(op.request_type, needed)
         params.append(f"request: {annotation}" + ("" if op.request_required else " = None"))
     params += ["*", "retries: Optional[RetryConfig] = None", "timeout: Timeout = None"]
     needed.add("Optional")
+    return params
+
+
+def _signature(name: str, params: List[str], returns: str) -> List[str]:
+    signature = f"    def {name}({', '.join(params)}) -> {returns}:"
+    if len(signature) <= 110:
+        return [signature]
+    return [f"    def {name}("] + [f"        {p}," for p in params] + [f"    ) -> {returns}:"]
+
+
+def _iterator_method(op: OperationIR, page: PageIR, needed: Set[str]) -> List[str]:
+    """`<list method>_iter`: every item of every page, typed as the page's items."""
+    needed.add("Iterator")
+    item = _type_text(page.item_type, needed)
+    lines = _signature(iterator_name(op), _parameters(op, needed), f"Iterator[{item}]")
+    doc = (
+        f"Every item of `{op.method_name}`, page after page, each page fetched as you iterate.\n\n"
+        "The first request is sent as given; the next ones carry the path and header parameters, the\n"
+        "page size and the server's `next` cursor only (the cursor encodes the filters). Raises\n"
+        "sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that\n"
+        "say more follow."
+    )
+    lines.extend(docstring(doc, "        "))
+    lines.append(f"        return paginate(self.{op.method_name}, request, retries=retries, timeout=timeout)")
+    return lines
+
+
+def _method(op: OperationIR, needed: Set[str]) -> List[str]:
+    params = _parameters(op, needed)
     package, _, name = op.response_model.split(".")
     needed.add(package)
     returns = f"{package}.{name}"
     lines = [f"    @bind({_const_name(op)})"]
-    signature = f"    def {op.method_name}({', '.join(params)}) -> {returns}:"
-    if len(signature) <= 110:
-        lines.append(signature)
-    else:
-        lines.append(f"    def {op.method_name}(")
-        lines.extend(f"        {p}," for p in params)
-        lines.append(f"    ) -> {returns}:")
+    lines.extend(_signature(op.method_name, params, returns))
     doc = (op.summary or op.method_name.replace("_", " ").capitalize()).strip()
     if op.description.strip() and op.description.strip() != doc:
         doc += "\n\n" + op.description.strip()
@@ -121,9 +161,10 @@ def _method(op: OperationIR, needed: Set[str]) -> List[str]:
 def _children_lines(node: ClientIR) -> List[str]:
     lines = []
     for child in node.children:
+        # Typed through the subscript, not an annotation: help() would list the annotation.
         lines.append(
-            f"    {child.attr}: SubClientAttribute[{child.class_name}] = "
-            f"SubClientAttribute({client_module(child)!r}, {child.class_name!r})"
+            f"    {child.attr} = SubClientAttribute[{child.class_name!r}]("
+            f"{client_module(child)!r}, {child.class_name!r}, {_node_doc(child)!r})"
         )
     return lines
 
@@ -138,9 +179,12 @@ def _children_type_imports(node: ClientIR) -> List[str]:
     return lines
 
 
-def _leaf_module(node: ClientIR) -> Tuple[List[str], List[str], Set[str]]:
+def _leaf_module(api: Api, node: ClientIR) -> Tuple[List[str], List[str], Set[str]]:
     """Operation table + class body (without the module header) of a client node."""
     needed: Set[str] = set()
+    pages = {op.operation_id: pagination_of(api, op) for op in node.operations}
+    if any(pages.values()):
+        needed.add("paginate")
     shared_errors: Dict[str, str] = {}
     table: List[str] = []
     error_sets: List[Tuple[str, str]] = []
@@ -155,21 +199,23 @@ def _leaf_module(node: ClientIR) -> Tuple[List[str], List[str], Set[str]]:
     if error_sets:
         table.append("")
     for op in node.operations:
-        table.extend(_operation_table_entry(op, shared_errors))
+        table.extend(_operation_table_entry(op, shared_errors, pages[op.operation_id]))
         table.append("")
     methods: List[str] = []
     for op in node.operations:
         methods.append("")
         methods.extend(_method(op, needed))
+        page = pages[op.operation_id]
+        if page is not None:
+            methods.append("")
+            methods.extend(_iterator_method(op, page, needed))
     return table, methods, needed
 
 
 def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_party: Sequence[str] = ()) -> List[str]:
     """Import block in isort order: __future__, stdlib typing, third-party, the sdk package."""
     lines = ["from __future__ import annotations", ""]
-    typing_names = sorted(
-        n for n in needed if n in ("TYPE_CHECKING", "Any", "Callable", "Dict", "List", "Optional", "Union")
-    )
+    typing_names = sorted(n for n in needed if n in _TYPING_NAMES)
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
@@ -180,9 +226,12 @@ def _imports(needed: Set[str], extra_runtime: List[str], has_ops: bool, third_pa
     if has_ops:
         first_party.append("from sdk._runtime.client import Timeout")
         first_party.append("from sdk._runtime.operation import ErrorSpec as E")
-        first_party.append("from sdk._runtime.operation import Operation, bind")
+        bound = "Operation, Pagination, bind" if "paginate" in needed else "Operation, bind"
+        first_party.append(f"from sdk._runtime.operation import {bound}")
         first_party.append("from sdk._runtime.operation import ResponseSpec as R")
         first_party.append("from sdk.utils.retries import RetryConfig")
+    if "paginate" in needed:
+        first_party.append("from sdk.utils.pagination import paginate")
     packages = sorted(n for n in needed if n in ("shared", "operations", "errors"))
     if packages:
         first_party.append(f"from sdk.models import {', '.join(packages)}")
@@ -200,8 +249,8 @@ def _node_doc(node: ClientIR) -> str:
     return f"Operations of `s.{dotted}`."
 
 
-def sub_client_module(node: ClientIR) -> str:
-    table, methods, needed = _leaf_module(node)
+def sub_client_module(api: Api, node: ClientIR) -> str:
+    table, methods, needed = _leaf_module(api, node)
     runtime = ["from sdk._runtime.client import SubClient" + (", SubClientAttribute" if node.children else "")]
     lines = [HEADER]
     lines.extend(docstring(_node_doc(node), ""))
@@ -234,7 +283,7 @@ def servers_module(api: Api) -> str:
     lines = [HEADER, '"""The servers the API description lists, and the environments of Formance Cloud."""', ""]
     lines.append("import enum")
     lines.append("")
-    lines.append("from sdk._runtime.servers import Server")
+    lines.append("from sdk._runtime.server_selection import Server")
     lines.append("")
     for server in api.servers:
         for name, spec in server.variables.items():
@@ -269,12 +318,12 @@ def servers_module(api: Api) -> str:
 
 def root_module(api: Api) -> str:
     node = api.root
-    table, methods, needed = _leaf_module(node)
+    table, methods, needed = _leaf_module(api, node)
     needed |= {"Optional", "Dict", "Callable", "Union", "shared", "TYPE_CHECKING"}
     variables = sorted({name for server in api.servers for name in server.variables})
     runtime = [
-        "from sdk._runtime.client import ClientCore, SubClientAttribute",
-        "from sdk._runtime.servers import select_server_url",
+        "from sdk._runtime.client import ClientCore, SubClientAttribute, describe_client",
+        "from sdk._runtime.configuration import configure",
         "from sdk import SDK_VERSION, USER_AGENT",
         "from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment",
     ]
@@ -316,29 +365,24 @@ def root_module(api: Api) -> str:
     lines.append("    ) -> None:")
     init_doc = (
         "Configure a client.\n\n"
-        "security: OAuth2 client credentials (or a callable returning them); None sends no token.\n"
+        "security: OAuth2 client credentials (or a callable returning them, called per request);\n"
+        "    None sends no token. Anything else is refused here, not at the first call.\n"
         "environment, organization: fill the Formance Cloud server URL (server_idx=1).\n"
         "server_idx: which listed server to use (0: http://localhost, the default).\n"
         "server_url: a base URL to use instead; url_params fills `{placeholders}` in it.\n"
         "client: a requests.Session to send through, used as given (headers, proxies, verify).\n"
-        "retry_config: the default retry policy (off unless given).\n"
-        "timeout: (connect, read) seconds, or one number for both; defaults to (10, 60)."
+        "retry_config: the default retry policy, a sdk.utils.RetryConfig (off unless given).\n"
+        "timeout: (connect, read) seconds, or one positive number for both; defaults to (10, 60).\n\n"
+        "A wrong type raises TypeError, a wrong value ValueError, naming the parameter."
     )
     lines.extend(docstring(init_doc, "        "))
-    lines.append("        url = select_server_url(")
+    # The checks and the server choice are runtime code; the generated part only passes through.
+    lines.append("        self._core = configure(")
     lines.append("            SERVER_DEFINITIONS,")
-    lines.append("            server_idx=server_idx,")
-    lines.append("            server_url=server_url,")
-    lines.append("            url_params=url_params,")
+    lines.append("            USER_AGENT,")
+    for name in ("security", "server_idx", "server_url", "url_params", "client", "retry_config", "timeout"):
+        lines.append(f"            {name}={name},")
     lines.append("            variables={" + ", ".join(f"{name!r}: {name}" for name in variables) + "},")
-    lines.append("        )")
-    lines.append("        self._core = ClientCore(")
-    lines.append("            server_url=url,")
-    lines.append("            security=security,")
-    lines.append("            session=client,")
-    lines.append("            retry_config=retry_config,")
-    lines.append("            timeout=timeout,")
-    lines.append("            user_agent=USER_AGENT,")
     lines.append("        )")
     lines.append("        self.sdk_version = SDK_VERSION")
     lines.append("")
@@ -363,7 +407,7 @@ def root_module(api: Api) -> str:
     lines.append("        self.close()")
     lines.append("")
     lines.append("    def __repr__(self) -> str:")
-    lines.append('        return f"SDK(server_url={self._core.server_url!r})"')
+    lines.append("        return describe_client(self)")
     lines.extend(methods)
     return "\n".join(collapse_blank_lines(lines, 2)) + "\n"
 
@@ -404,6 +448,63 @@ def package_init(api: Api, sdk_version: str, user_agent_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def typed_paginate_module(api: Api) -> str:
+    """`sdk.utils.paginate` with one overload per paginated operation, so its items are typed.
+
+    Overloads are keyed by the method's return type: each operation has its own response class.
+    """
+    needed: Set[str] = {"Any", "Callable", "Iterator", "Optional"}
+    overloads: List[str] = []
+    for op in api.operations():
+        page = pagination_of(api, op)
+        if page is None or op.request_type is None:
+            continue
+        package, _, name = op.response_model.split(".")
+        needed.add(package)
+        request = _type_text(op.request_type, needed)
+        item = _type_text(page.item_type, needed)
+        overloads += [
+            "",
+            "",
+            "@overload",
+            "def paginate(",
+            f"    method: Callable[..., {package}.{name}],",
+            f"    request: Optional[{request}] = ...,",
+            "    **call_options: Any,",
+            f") -> Iterator[{item}]: ...",
+        ]
+    typing_names = sorted(n for n in needed if n in _TYPING_NAMES)
+    packages = sorted(n for n in needed if n in ("shared", "operations"))
+    lines = [HEADER]
+    lines.extend(docstring(
+        "`sdk.utils.paginate`, typed: for each paginated operation, the items are the page's item type.\n\n"
+        "The walk itself is sdk.utils.pagination.paginate; this module only tells type checkers what it yields.",
+        "",
+    ))
+    lines += ["", "from __future__ import annotations", ""]
+    lines.append(f"from typing import {', '.join(typing_names + ['overload'])}")
+    lines.append("")
+    lines.append(f"from sdk.models import {', '.join(packages)}")
+    lines.append("from sdk.utils.pagination import paginate as _paginate")
+    lines += overloads
+    lines += [
+        "",
+        "",
+        "@overload",
+        "def paginate(method: Callable[..., Any], request: Any = ..., **call_options: Any) -> Iterator[Any]: ...",
+        "",
+        "",
+        "def paginate(method: Callable[..., Any], request: Any = None, **call_options: Any) -> Iterator[Any]:",
+    ]
+    lines.extend(docstring(
+        "Yield the items of every page of `method`, e.g. `paginate(s.ledger.v2.list_transactions, request)`.\n\n"
+        "See sdk.utils.pagination.paginate; the sub-clients' `*_iter` methods do the same.",
+        "    ",
+    ))
+    lines.append("    return _paginate(method, request, **call_options)")
+    return "\n".join(lines) + "\n"
+
+
 def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
     files: Dict[str, str] = {
         "__init__.py": package_init(api, sdk_version, user_agent_name),
@@ -426,12 +527,13 @@ def emit(api: Api, sdk_version: str, user_agent_name: str) -> Dict[str, str]:
         for child in node.children:
             path = child.path
             if child.children:
-                files["resources/" + "/".join(path) + "/__init__.py"] = sub_client_module(child)
+                files["resources/" + "/".join(path) + "/__init__.py"] = sub_client_module(api, child)
             else:
-                files["resources/" + "/".join(path) + ".py"] = sub_client_module(child)
+                files["resources/" + "/".join(path) + ".py"] = sub_client_module(api, child)
             walk(child)
 
     walk(api.root)
+    files["resources/_typed_paginate.py"] = typed_paginate_module(api)
     files["resources/__init__.py"] = "\n".join(
         [HEADER, '"""Sub-clients of the SDK, one module per API namespace (`s.ledger.v2` -> ledger/v2.py)."""', ""]
     )

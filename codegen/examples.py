@@ -32,6 +32,34 @@ _STRINGS = {
     "clientid": "client-1",
     "connectorid": "connector-1",
     "expand": "volumes",
+    # payments list filters and order, as the payments service reads them
+    "query": '{"$match": {"reference": "acc-001"}}',
+    "sort": "createdAt:desc",
+    "pollingperiod": "30s",
+    "iban": "FR7630006000011234567890189",
+    "country": "FR",
+    "swiftbiccode": "BNPAFRPPXXX",
+    "accountnumber": "12345678",
+    "accountname": "Operating account",
+    "defaultasset": "EUR/2",
+    "description": "Monthly supplier payout",
+    # orchestration triggers: the event they listen to and an expression on it
+    "event": "SAVED_TRANSACTION",
+    "filter": "event.transaction.metadata.type == 'payout'",
+    "eventtypes": "ledger.committed_transactions",
+    "bucket": "_default",
+    "ledgername": "ledger001",
+    "balance": "main",
+    "balancename": "main",
+    "ik": "idem-7b1c",
+    # auth clients
+    "scopes": "ledger:read",
+    "redirecturis": "https://example.com/callback",
+    "postlogoutredirecturis": "https://example.com/signed-out",
+    # list items named after their list
+    "ledgers": "ledger001",
+    "balances": "main",
+    "accountids": "acc-001",
 }
 
 
@@ -51,6 +79,38 @@ class ExampleMaker:
         self.models = {m.qualname: m for m in api.models}
         self.discriminators = discriminators
         self.big_ints = big_ints
+        settings = api.examples
+        #: "Model.wireName" -> the JSON value to use (gen.yaml examples.values).
+        self.values: Dict[str, Any] = dict(settings.get("values", {}) or {})
+        #: Model name -> properties that exclude each other, the preferred one first.
+        self.exclusive: Dict[str, List[str]] = dict(settings.get("exclusive", {}) or {})
+        #: Query parameters never set in an example (pagination positions).
+        self.omitted_parameters = frozenset(settings.get("omit_parameters", []) or [])
+        self.filters: Dict[str, Any] = dict(settings.get("filters", {}) or {})
+        self.bodies: Dict[str, Any] = dict(settings.get("bodies", {}) or {})
+        self._check_settings()
+
+    def _check_settings(self) -> None:
+        """A configured name that matches nothing is a typo: fail the generation, naming it."""
+        by_name = {m.name: m for m in self.api.models}
+        operation_ids = {op.operation_id for op in self.api.operations()}
+        for key in self.values:
+            model_name, _, prop = key.partition(".")
+            model = by_name.get(model_name)
+            if model is None or not any(prop in _field_names(f) for f in model.fields):
+                raise ValueError(f"gen.yaml examples.values: no property {prop!r} in a model {model_name!r}")
+        for model_name, group in self.exclusive.items():
+            model = by_name.get(model_name)
+            if model is None or not all(any(p in _field_names(f) for f in model.fields) for p in group):
+                raise ValueError(f"gen.yaml examples.exclusive: {model_name} lacks one of {group}")
+        for operation_id in [k for k in self.filters if k != "default"] + list(self.bodies):
+            if operation_id not in operation_ids:
+                raise ValueError(f"gen.yaml examples: no operation {operation_id!r}")
+
+    def filter_body(self, operation_id: str) -> Example:
+        """The query filter sent as the JSON body of a GET or HEAD operation."""
+        value = self.filters.get(operation_id, self.filters.get("default", {}))
+        return Example(repr(value), value)
 
     # -- scalars ------------------------------------------------------------------------------
 
@@ -102,11 +162,13 @@ class ExampleMaker:
             return Example(f"[{item.source}]", [item.wire])
         if kind == "map":
             assert ref.item is not None
-            if ref.item.kind == "any" and hint in ("request_body", "requestBody"):
-                filter_ = {"$match": {"address": "users:"}}
-                return Example(repr(filter_), filter_)
+            inner = ref.item.item if ref.item.kind == "optional" and ref.item.item is not None else ref.item
+            if inner.kind in ("str", "any"):
+                # Free-form maps are metadata-like: a key and a value a person would write.
+                return Example("{'order_id': 'order-1234'}", {"order_id": "order-1234"})
+            # Other maps in this API are keyed by asset (balances, volumes).
             item = self.value(ref.item, "value", depth + 1)
-            return Example(f"{{'key1': {item.source}}}", {"key1": item.wire})
+            return Example(f"{{'USD/2': {item.source}}}", {"USD/2": item.wire})
         if kind == "union":
             return self.value(ref.options[0], hint, depth)
         if kind == "ref":
@@ -122,8 +184,11 @@ class ExampleMaker:
         args: List[str] = []
         wire: Dict[str, Any] = {}
         discriminator = self.discriminators.get(model.qualname)
+        excluded = self._excluded_properties(model)
         for field in model.fields:
             if not field.required and (only_required or depth >= 3):
+                continue
+            if (field.wire or field.name) in excluded:
                 continue
             example = self.field(model, field, depth, discriminator)
             if example is None:
@@ -133,7 +198,16 @@ class ExampleMaker:
                 wire[field.wire] = example.wire
         return Example(f"{model.package}.{model.name}({', '.join(args)})", wire)
 
+    def _excluded_properties(self, model: ModelIR) -> frozenset:
+        """Properties left out because a preferred one of their exclusive group is present."""
+        group = self.exclusive.get(model.name) or []
+        present = [name for name in group if any((f.wire or f.name) == name for f in model.fields)]
+        return frozenset(present[1:])
+
     def field(self, model: ModelIR, field: FieldIR, depth: int, discriminator: Optional[tuple]) -> Optional[Example]:
+        chosen = self.values.get(f"{model.name}.{field.wire or field.name}")
+        if chosen is not None:
+            return Example(repr(chosen), chosen)
         if discriminator is not None and field.wire == discriminator[0]:
             value = discriminator[1][0]
             inner = field.type.item if field.type.kind == "optional" else field.type
@@ -164,7 +238,13 @@ def request_example(maker: ExampleMaker, api: Api, op: Any) -> Tuple[Optional[st
         hint = field.name
         if location and "request" not in location:
             hint = str(next(iter(location.values())).get("field_name") or field.name)
-        example = maker.value(field.type, hint)
+        if "query_param" in location and hint in maker.omitted_parameters:
+            continue
+        special = _body_example(maker, op) if "request" in location else None
+        chosen = maker.values.get(f"{model.name}.{hint}")
+        if special is None and chosen is not None:
+            special = Example(repr(chosen), chosen)
+        example = special if special is not None else maker.value(field.type, hint)
         args.append(f"{field.name}={example.source}")
         if "path_param" in location:
             name = location["path_param"]["field_name"]
@@ -177,6 +257,28 @@ def request_example(maker: ExampleMaker, api: Api, op: Any) -> Tuple[Optional[st
             facts["body"] = example.wire
             facts["has_body"] = True
     return f"operations.{model.name}({', '.join(args)})", facts
+
+
+def _field_names(field: FieldIR) -> Tuple[str, ...]:
+    """The names a gen.yaml key may use for a field: its wire name or parameter name, or its attribute."""
+    location = field.location or {}
+    names = [field.name]
+    if field.wire:
+        names.append(field.wire)
+    for spec in location.values():
+        if spec.get("field_name"):
+            names.append(str(spec["field_name"]))
+    return tuple(names)
+
+
+def _body_example(maker: ExampleMaker, op: Any) -> Optional[Example]:
+    """The body of `op` when it is not plain data: a filter on reads, or a configured body."""
+    if op.http_method in ("GET", "HEAD"):
+        return maker.filter_body(op.operation_id)
+    if op.operation_id in maker.bodies:
+        body = maker.bodies[op.operation_id]
+        return Example(repr(body), body)
+    return None
 
 
 def _text(value: Any) -> str:
@@ -210,6 +312,17 @@ def _query_pairs(spec: Dict[str, Any], value: Any) -> List[Tuple[str, str]]:
     return [(name, _text(value))]
 
 
+def _is_atomic_call(node: Any) -> bool:
+    """A call of constants only, like datetime.datetime(2024, 1, 2, ...): clearer on one line."""
+    import ast
+
+    if not isinstance(node, ast.Call):
+        return False
+    values = list(node.args) + [kw.value for kw in node.keywords]
+    short = len(ast.unparse(node)) <= 80
+    return short and all(isinstance(v, (ast.Constant, ast.Attribute)) for v in values)
+
+
 def pretty(source: str, indent: int = 0, width: int = 88) -> str:
     """Lay out a call expression over several lines when it does not fit on one.
 
@@ -219,7 +332,7 @@ def pretty(source: str, indent: int = 0, width: int = 88) -> str:
 
     def render(node: ast.AST, level: int) -> str:
         flat = ast.unparse(node)
-        if len(flat) + level * 4 + indent <= width:
+        if len(flat) + level * 4 + indent <= width or _is_atomic_call(node):
             return flat
         pad = "    " * (level + 1)
         close = "    " * level

@@ -11,7 +11,7 @@ All containers are plain lists/dicts in a deterministic order (the order the emi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 # --- types -------------------------------------------------------------------------------
 
@@ -215,6 +215,10 @@ class Api:
     models: List[ModelIR]  # every model, sorted by (package, module, name)
     root: ClientIR
     aliases: List[UnionAliasIR] = field(default_factory=list)  # sorted by (package, module, name)
+    #: gen.yaml `examples:` (what example values no rule can derive); read by codegen/examples.py.
+    examples: Dict[str, Any] = field(default_factory=dict)
+    #: gen.yaml `descriptions:`, class name -> our description of a model the spec leaves bare.
+    descriptions: Dict[str, str] = field(default_factory=dict)
 
     def model(self, qualname: str) -> ModelIR:
         for candidate in self.models:

@@ -362,6 +362,8 @@ class _Builder:
             models=sorted(self.models.values(), key=lambda m: (m.package, m.module, m.name)),
             root=root,
             aliases=[self.aliases[key] for key in sorted(self.aliases)],
+            examples=dict(self.config.get("examples", {}) or {}),
+            descriptions={str(k): str(v) for k, v in (self.config.get("descriptions", {}) or {}).items()},
         )
 
     # -- operations in the document --

@@ -59,3 +59,25 @@ def test_snippet_constructs_models_correctly(name: str, code: str) -> None:
         if not node.args and not any(kw.arg is None for kw in node.keywords):
             problems += [f"{cls.__name__} misses required {k!r}" for k in sorted(required - given)]
     assert not problems, f"{name}: " + "; ".join(problems)
+
+
+CALL = re.compile(r"\bs\.(\w+(?:\.\w+)*)\(")
+
+
+@pytest.mark.parametrize("name,code", SNIPPETS, ids=[name for name, _ in SNIPPETS])
+def test_snippet_calls_methods_that_exist(name: str, code: str) -> None:
+    import sdk
+
+    client = sdk.SDK(server_url="http://localhost")
+    missing = []
+    for chain in CALL.findall(code):
+        target: object = client
+        for attr in chain.split("."):
+            target = getattr(target, attr, None)
+            if target is None:
+                missing.append(f"s.{chain}")
+                break
+        else:
+            if not callable(target):
+                missing.append(f"s.{chain} is not callable")
+    assert not missing, f"{name}: " + "; ".join(missing)

@@ -183,11 +183,28 @@ def test_security_callable_rotation_gets_a_new_token(api: responses.RequestsMock
 # --- without security --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("security", [None, shared.Security(), lambda: None], ids=["none", "empty", "callable-none"])
-def test_no_security_means_no_token_and_no_header(api: responses.RequestsMock, security: Any) -> None:
-    _create_transaction(sdk.SDK(server_url="http://127.0.0.1:8080", security=security))
+def test_no_security_means_no_token_and_no_header(api: responses.RequestsMock) -> None:
+    _create_transaction(sdk.SDK(server_url="http://127.0.0.1:8080", security=None))
     assert _urls(api) == ["http://127.0.0.1:8080/api/ledger/v2/main/transactions"]
     assert "Authorization" not in api.calls[0].request.headers
+
+
+def test_empty_credentials_are_refused_instead_of_turning_auth_off() -> None:
+    # e.g. Security(client_id=os.getenv("ID"), client_secret=os.getenv("SECRET")) with the variables unset
+    with pytest.raises(ValueError, match=r"security\.client_id: client_id and client_secret are empty"):
+        sdk.SDK(server_url="http://127.0.0.1:8080", security=shared.Security())
+    with pytest.raises(ValueError, match=r"security\.client_secret: client_secret is empty"):
+        sdk.SDK(server_url="http://127.0.0.1:8080", security=shared.Security(client_id="id"))
+
+
+@pytest.mark.parametrize("answer", [None, {"client_id": "a", "client_secret": "b"}, shared.Security()],
+                         ids=["none", "dict", "empty"])
+def test_security_callable_answer_is_checked_before_anything_is_sent(
+        rsps: responses.RequestsMock, answer: Any) -> None:
+    s = sdk.SDK(server_url="http://127.0.0.1:8080", security=lambda: answer)
+    with pytest.raises((TypeError, ValueError), match=r"security\(\)"):
+        _create_transaction(s)
+    assert not rsps.calls, "nothing may be sent without the credentials the caller meant"
 
 
 # --- token endpoint failures -------------------------------------------------------------------

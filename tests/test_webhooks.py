@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
+
+import pytest
 
 from sdk.utils import verify_webhook
 
@@ -60,3 +63,29 @@ def test_stale_delivery_refused_unless_tolerance_is_off() -> None:
 def test_missing_headers_fail() -> None:
     assert not verify_webhook(BODY, {}, SECRET, now=NOW)
     assert not verify_webhook(BODY, _headers("v0,legacy"), SECRET, now=NOW)
+
+
+def test_body_and_secret_may_be_bytes_or_str() -> None:
+    headers = _headers(_sign("msg_1", NOW, BODY, SECRET))
+    for body in (BODY, BODY.decode("utf-8"), bytearray(BODY), memoryview(BODY)):
+        for secret in (SECRET, SECRET.encode("utf-8")):
+            assert verify_webhook(body, headers, secret, now=NOW), (type(body), type(secret))
+    assert not verify_webhook(BODY.decode() + " ", headers, SECRET.encode(), now=NOW)
+
+
+def test_non_ascii_text_body_is_utf8_encoded() -> None:
+    body = '{"payload":{"metadata":{"name":"Zoë €"}}}'
+    headers = _headers(_sign("msg_1", NOW, body.encode("utf-8"), SECRET))
+    assert verify_webhook(body, headers, SECRET, now=NOW)
+
+
+@pytest.mark.parametrize("body, secret, headers, message", [
+    ({"type": "x"}, SECRET, {}, r"body must be bytes or str \(the raw request body, before JSON parsing\), got dict"),
+    (None, SECRET, {}, r"body must be bytes or str .*got NoneType"),
+    (BODY, None, {}, r"secret must be bytes or str \(the webhook config's secret\), got NoneType"),
+    (BODY, 1234, {}, r"secret must be bytes or str .*got int"),
+    (BODY, SECRET, [("formance-webhook-id", "msg_1")], r"headers must be a mapping .*got list"),
+])
+def test_wrong_types_say_what_is_expected(body: Any, secret: Any, headers: Any, message: str) -> None:
+    with pytest.raises(TypeError, match="^verify_webhook: " + message):
+        verify_webhook(body, headers, secret, now=NOW)

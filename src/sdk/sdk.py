@@ -8,12 +8,12 @@ from typing import Callable, Dict, Optional, TYPE_CHECKING, Union
 import requests
 
 from sdk import SDK_VERSION, USER_AGENT
-from sdk._runtime.client import ClientCore, SubClientAttribute
+from sdk._runtime.client import ClientCore, SubClientAttribute, describe_client
 from sdk._runtime.client import Timeout
+from sdk._runtime.configuration import configure
 from sdk._runtime.operation import ErrorSpec as E
 from sdk._runtime.operation import Operation, bind
 from sdk._runtime.operation import ResponseSpec as R
-from sdk._runtime.servers import select_server_url
 from sdk.models import operations, shared
 from sdk.servers import SERVER_DEFINITIONS, ServerEnvironment
 from sdk.utils.retries import RetryConfig
@@ -46,14 +46,14 @@ class SDK:
     created on first access and share all of it.
     """
 
-    auth: SubClientAttribute[Auth] = SubClientAttribute('sdk.resources.auth', 'Auth')
-    ledger: SubClientAttribute[Ledger] = SubClientAttribute('sdk.resources.ledger', 'Ledger')
-    orchestration: SubClientAttribute[Orchestration] = SubClientAttribute('sdk.resources.orchestration', 'Orchestration')
-    payments: SubClientAttribute[Payments] = SubClientAttribute('sdk.resources.payments', 'Payments')
-    reconciliation: SubClientAttribute[Reconciliation] = SubClientAttribute('sdk.resources.reconciliation', 'Reconciliation')
-    search: SubClientAttribute[Search] = SubClientAttribute('sdk.resources.search', 'Search')
-    wallets: SubClientAttribute[Wallets] = SubClientAttribute('sdk.resources.wallets', 'Wallets')
-    webhooks: SubClientAttribute[Webhooks] = SubClientAttribute('sdk.resources.webhooks', 'Webhooks')
+    auth = SubClientAttribute['Auth']('sdk.resources.auth', 'Auth', 'The auth API, one sub-client per version: `s.auth.v1`.')
+    ledger = SubClientAttribute['Ledger']('sdk.resources.ledger', 'Ledger', 'The ledger API, one sub-client per version: `s.ledger.v1`, `s.ledger.v2`.')
+    orchestration = SubClientAttribute['Orchestration']('sdk.resources.orchestration', 'Orchestration', 'The orchestration API, one sub-client per version: `s.orchestration.v1`, `s.orchestration.v2`.')
+    payments = SubClientAttribute['Payments']('sdk.resources.payments', 'Payments', 'The payments API, one sub-client per version: `s.payments.v1`.')
+    reconciliation = SubClientAttribute['Reconciliation']('sdk.resources.reconciliation', 'Reconciliation', 'The reconciliation API, one sub-client per version: `s.reconciliation.v1`.')
+    search = SubClientAttribute['Search']('sdk.resources.search', 'Search', 'The search API, one sub-client per version: `s.search.v1`.')
+    wallets = SubClientAttribute['Wallets']('sdk.resources.wallets', 'Wallets', 'The wallets API, one sub-client per version: `s.wallets.v1`.')
+    webhooks = SubClientAttribute['Webhooks']('sdk.resources.webhooks', 'Webhooks', 'The webhooks API, one sub-client per version: `s.webhooks.v1`.')
 
     def __init__(
         self,
@@ -70,28 +70,28 @@ class SDK:
     ) -> None:
         """Configure a client.
 
-        security: OAuth2 client credentials (or a callable returning them); None sends no token.
+        security: OAuth2 client credentials (or a callable returning them, called per request);
+            None sends no token. Anything else is refused here, not at the first call.
         environment, organization: fill the Formance Cloud server URL (server_idx=1).
         server_idx: which listed server to use (0: http://localhost, the default).
         server_url: a base URL to use instead; url_params fills `{placeholders}` in it.
         client: a requests.Session to send through, used as given (headers, proxies, verify).
-        retry_config: the default retry policy (off unless given).
-        timeout: (connect, read) seconds, or one number for both; defaults to (10, 60).
+        retry_config: the default retry policy, a sdk.utils.RetryConfig (off unless given).
+        timeout: (connect, read) seconds, or one positive number for both; defaults to (10, 60).
+
+        A wrong type raises TypeError, a wrong value ValueError, naming the parameter.
         """
-        url = select_server_url(
+        self._core = configure(
             SERVER_DEFINITIONS,
+            USER_AGENT,
+            security=security,
             server_idx=server_idx,
             server_url=server_url,
             url_params=url_params,
-            variables={'environment': environment, 'organization': organization},
-        )
-        self._core = ClientCore(
-            server_url=url,
-            security=security,
-            session=client,
+            client=client,
             retry_config=retry_config,
             timeout=timeout,
-            user_agent=USER_AGENT,
+            variables={'environment': environment, 'organization': organization},
         )
         self.sdk_version = SDK_VERSION
 
@@ -116,7 +116,7 @@ class SDK:
         self.close()
 
     def __repr__(self) -> str:
-        return f"SDK(server_url={self._core.server_url!r})"
+        return describe_client(self)
 
     @bind(GET_VERSIONS)
     def get_versions(

@@ -3,7 +3,7 @@
 
 import enum
 
-from sdk._runtime.servers import Server
+from sdk._runtime.server_selection import Server
 
 
 

@@ -29,26 +29,26 @@ def _wire(value: Any) -> Any:
 
 @responses.activate
 def test_create_client() -> None:
-    payload = {'data': {'description': 'description-example',
+    payload = {'data': {'description': 'Monthly supplier payout',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('POST', BASE_URL + '/api/auth/clients', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.auth.v1.create_client(request=shared.CreateClientRequest(name='example-name', description='description-example', metadata={'key1': 'value'}, post_logout_redirect_uris=['postLogoutRedirectUris-example'], public=True, redirect_uris=['redirectUris-example'], scopes=['scopes-example'], trusted=True))
-    check_wire(sent_request(), 'POST', '/api/auth/clients', [], {}, {'description': 'description-example',
-         'metadata': {'key1': 'value'},
+    res = s.auth.v1.create_client(request=shared.CreateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['https://example.com/signed-out'], public=True, redirect_uris=['https://example.com/callback'], scopes=['ledger:read'], trusted=True))
+    check_wire(sent_request(), 'POST', '/api/auth/clients', [], {}, {'description': 'Monthly supplier payout',
+         'metadata': {'order_id': 'order-1234'},
          'name': 'example-name',
-         'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+         'postLogoutRedirectUris': ['https://example.com/signed-out'],
          'public': True,
-         'redirectUris': ['redirectUris-example'],
-         'scopes': ['scopes-example'],
+         'redirectUris': ['https://example.com/callback'],
+         'scopes': ['ledger:read'],
          'trusted': True}, True)
     assert res.status_code == 201
     assert isinstance(res.create_client_response, shared.CreateClientResponse)
@@ -60,12 +60,12 @@ def test_create_secret() -> None:
     payload = {'data': {'clear': 'clear-example',
                   'id': 'id-1',
                   'lastDigits': 'lastDigits-example',
-                  'metadata': {'key1': 'value'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name'}}
     responses.add('POST', BASE_URL + '/api/auth/clients/client-1/secrets', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.auth.v1.create_secret(request=operations.CreateSecretRequest(client_id='client-1', create_secret_request=shared.CreateSecretRequest(name='example-name', metadata={'key1': 'value'})))
-    check_wire(sent_request(), 'POST', '/api/auth/clients/client-1/secrets', [], {}, {'metadata': {'key1': 'value'}, 'name': 'example-name'}, True)
+    res = s.auth.v1.create_secret(request=operations.CreateSecretRequest(client_id='client-1', create_secret_request=shared.CreateSecretRequest(name='example-name', metadata={'order_id': 'order-1234'})))
+    check_wire(sent_request(), 'POST', '/api/auth/clients/client-1/secrets', [], {}, {'metadata': {'order_id': 'order-1234'}, 'name': 'example-name'}, True)
     assert res.status_code == 200
     assert isinstance(res.create_secret_response, shared.CreateSecretResponse)
     assert _wire(res.create_secret_response) == payload
@@ -112,14 +112,14 @@ def test_get_server_info() -> None:
 
 @responses.activate
 def test_list_clients() -> None:
-    payload = {'data': [{'description': 'description-example',
+    payload = {'data': [{'description': 'Monthly supplier payout',
                    'id': 'id-1',
-                   'metadata': {'key1': 'value'},
+                   'metadata': {'order_id': 'order-1234'},
                    'name': 'example-name',
-                   'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                   'postLogoutRedirectUris': ['https://example.com/signed-out'],
                    'public': True,
-                   'redirectUris': ['redirectUris-example'],
-                   'scopes': ['scopes-example'],
+                   'redirectUris': ['https://example.com/callback'],
+                   'scopes': ['ledger:read'],
                    'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                    'trusted': True}]}
     responses.add('GET', BASE_URL + '/api/auth/clients', json=payload, status=200)
@@ -145,14 +145,14 @@ def test_list_users() -> None:
 
 @responses.activate
 def test_read_client() -> None:
-    payload = {'data': {'description': 'description-example',
+    payload = {'data': {'description': 'Monthly supplier payout',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('GET', BASE_URL + '/api/auth/clients/client-1', json=payload, status=200)
@@ -178,26 +178,26 @@ def test_read_user() -> None:
 
 @responses.activate
 def test_update_client() -> None:
-    payload = {'data': {'description': 'description-example',
+    payload = {'data': {'description': 'Monthly supplier payout',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
-                  'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+                  'postLogoutRedirectUris': ['https://example.com/signed-out'],
                   'public': True,
-                  'redirectUris': ['redirectUris-example'],
-                  'scopes': ['scopes-example'],
+                  'redirectUris': ['https://example.com/callback'],
+                  'scopes': ['ledger:read'],
                   'secrets': [{'id': 'id-1', 'lastDigits': 'lastDigits-example', 'name': 'example-name'}],
                   'trusted': True}}
     responses.add('PUT', BASE_URL + '/api/auth/clients/client-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.auth.v1.update_client(request=operations.UpdateClientRequest(client_id='client-1', update_client_request=shared.UpdateClientRequest(name='example-name', description='description-example', metadata={'key1': 'value'}, post_logout_redirect_uris=['postLogoutRedirectUris-example'], public=True, redirect_uris=['redirectUris-example'], scopes=['scopes-example'], trusted=True)))
-    check_wire(sent_request(), 'PUT', '/api/auth/clients/client-1', [], {}, {'description': 'description-example',
-         'metadata': {'key1': 'value'},
+    res = s.auth.v1.update_client(request=operations.UpdateClientRequest(client_id='client-1', update_client_request=shared.UpdateClientRequest(name='example-name', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, post_logout_redirect_uris=['https://example.com/signed-out'], public=True, redirect_uris=['https://example.com/callback'], scopes=['ledger:read'], trusted=True)))
+    check_wire(sent_request(), 'PUT', '/api/auth/clients/client-1', [], {}, {'description': 'Monthly supplier payout',
+         'metadata': {'order_id': 'order-1234'},
          'name': 'example-name',
-         'postLogoutRedirectUris': ['postLogoutRedirectUris-example'],
+         'postLogoutRedirectUris': ['https://example.com/signed-out'],
          'public': True,
-         'redirectUris': ['redirectUris-example'],
-         'scopes': ['scopes-example'],
+         'redirectUris': ['https://example.com/callback'],
+         'scopes': ['ledger:read'],
          'trusted': True}, True)
     assert res.status_code == 200
     assert isinstance(res.update_client_response, shared.UpdateClientResponse)

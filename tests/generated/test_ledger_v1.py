@@ -31,8 +31,8 @@ def _wire(value: Any) -> Any:
 def test_add_metadata_on_transaction() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions/1180591620717411303424/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(ledger='ledger001', txid=1180591620717411303424, request_body={'$match': {'address': 'users:'}}))
-    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions/1180591620717411303424/metadata', [], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(ledger='ledger001', txid=1180591620717411303424, request_body={'order_id': 'order-1234'}))
+    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions/1180591620717411303424/metadata', [], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -42,7 +42,7 @@ def test_add_metadata_on_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions/1180591620717411303424/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(ledger='ledger001', txid=1180591620717411303424, request_body={'$match': {'address': 'users:'}}))
+        s.ledger.v1.add_metadata_on_transaction(request=operations.AddMetadataOnTransactionRequest(ledger='ledger001', txid=1180591620717411303424, request_body={'order_id': 'order-1234'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -52,8 +52,8 @@ def test_add_metadata_on_transaction_error() -> None:
 def test_add_metadata_to_account() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/accounts/users:001/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.add_metadata_to_account(request=operations.AddMetadataToAccountRequest(request_body={'$match': {'address': 'users:'}}, address='users:001', ledger='ledger001'))
-    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/accounts/users:001/metadata', [], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v1.add_metadata_to_account(request=operations.AddMetadataToAccountRequest(request_body={'order_id': 'order-1234'}, address='users:001', ledger='ledger001'))
+    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/accounts/users:001/metadata', [], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -63,7 +63,7 @@ def test_add_metadata_to_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/accounts/users:001/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.add_metadata_to_account(request=operations.AddMetadataToAccountRequest(request_body={'$match': {'address': 'users:'}}, address='users:001', ledger='ledger001'))
+        s.ledger.v1.add_metadata_to_account(request=operations.AddMetadataToAccountRequest(request_body={'order_id': 'order-1234'}, address='users:001', ledger='ledger001'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -73,8 +73,8 @@ def test_add_metadata_to_account_error() -> None:
 def test_count_accounts() -> None:
     responses.add('HEAD', BASE_URL + '/api/ledger/ledger001/accounts', status=200, headers={'Count': '42'})
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.count_accounts(request=operations.CountAccountsRequest(ledger='ledger001', address='users:001', metadata={'key1': 'value'}))
-    check_wire(sent_request(), 'HEAD', '/api/ledger/ledger001/accounts', [('address', 'users:001'), ('metadata[key1]', 'value')], {}, None, False)
+    res = s.ledger.v1.count_accounts(request=operations.CountAccountsRequest(ledger='ledger001', address='users:001', metadata={'order_id': 'order-1234'}))
+    check_wire(sent_request(), 'HEAD', '/api/ledger/ledger001/accounts', [('address', 'users:001'), ('metadata[order_id]', 'order-1234')], {}, None, False)
     assert res.status_code == 200
     assert res.headers['count'] == res.headers['Count'] == '42'  # the response's own mapping
 
@@ -84,7 +84,7 @@ def test_count_accounts_error() -> None:
     responses.add('HEAD', BASE_URL + '/api/ledger/ledger001/accounts', status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.SDKError) as caught:
-        s.ledger.v1.count_accounts(request=operations.CountAccountsRequest(ledger='ledger001', address='users:001', metadata={'key1': 'value'}))
+        s.ledger.v1.count_accounts(request=operations.CountAccountsRequest(ledger='ledger001', address='users:001', metadata={'order_id': 'order-1234'}))
     assert caught.value.status_code == 400
 
 
@@ -109,29 +109,27 @@ def test_count_transactions_error() -> None:
 
 @responses.activate
 def test_create_transaction() -> None:
-    payload = {'data': [{'metadata': {'key1': 'value'},
-                   'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                           'output': 1180591620717411303424}}},
+    payload = {'data': [{'metadata': {'order_id': 'order-1234'},
+                   'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                             'output': 1180591620717411303424}}},
                    'postings': [{'amount': 1180591620717411303424,
                                  'asset': 'USD/2',
                                  'destination': 'users:002',
                                  'source': 'world'}],
-                   'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                          'output': 1180591620717411303424}}},
+                   'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                            'output': 1180591620717411303424}}},
                    'reference': 'ref:001',
                    'timestamp': '2024-01-02T03:04:05Z',
                    'txid': 1180591620717411303424}]}
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.create_transaction(request=operations.CreateTransactionRequest(post_transaction=shared.PostTransaction(metadata={'key1': 'value'}, postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', preview=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions', [('preview', 'true')], {}, {'metadata': {'key1': 'value'},
+    res = s.ledger.v1.create_transaction(request=operations.CreateTransactionRequest(post_transaction=shared.PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', preview=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions', [('preview', 'true')], {}, {'metadata': {'order_id': 'order-1234'},
          'postings': [{'amount': 1180591620717411303424,
                        'asset': 'USD/2',
                        'destination': 'users:002',
                        'source': 'world'}],
          'reference': 'ref:001',
-         'script': {'plain': 'send [USD/2 100] (source = @world destination = @users:001)',
-                    'vars': {'key1': 'value'}},
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 200
     assert isinstance(res.transactions_response, shared.TransactionsResponse)
@@ -144,7 +142,7 @@ def test_create_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.create_transaction(request=operations.CreateTransactionRequest(post_transaction=shared.PostTransaction(metadata={'key1': 'value'}, postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', preview=True))
+        s.ledger.v1.create_transaction(request=operations.CreateTransactionRequest(post_transaction=shared.PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', preview=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -152,22 +150,22 @@ def test_create_transaction_error() -> None:
 
 @responses.activate
 def test_create_transactions() -> None:
-    payload = {'data': [{'metadata': {'key1': 'value'},
-                   'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                           'output': 1180591620717411303424}}},
+    payload = {'data': [{'metadata': {'order_id': 'order-1234'},
+                   'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                             'output': 1180591620717411303424}}},
                    'postings': [{'amount': 1180591620717411303424,
                                  'asset': 'USD/2',
                                  'destination': 'users:002',
                                  'source': 'world'}],
-                   'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                          'output': 1180591620717411303424}}},
+                   'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                            'output': 1180591620717411303424}}},
                    'reference': 'ref:001',
                    'timestamp': '2024-01-02T03:04:05Z',
                    'txid': 1180591620717411303424}]}
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions/batch', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.create_transactions(request=operations.CreateTransactionsRequest(transactions=shared.Transactions(transactions=[shared.TransactionData(postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], metadata={'key1': 'value'}, reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc))]), ledger='ledger001'))
-    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions/batch', [], {}, {'transactions': [{'metadata': {'key1': 'value'},
+    res = s.ledger.v1.create_transactions(request=operations.CreateTransactionsRequest(transactions=shared.Transactions(transactions=[shared.TransactionData(postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], metadata={'order_id': 'order-1234'}, reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc))]), ledger='ledger001'))
+    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/transactions/batch', [], {}, {'transactions': [{'metadata': {'order_id': 'order-1234'},
                            'postings': [{'amount': 1180591620717411303424,
                                          'asset': 'USD/2',
                                          'destination': 'users:002',
@@ -185,7 +183,7 @@ def test_create_transactions_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/transactions/batch', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.create_transactions(request=operations.CreateTransactionsRequest(transactions=shared.Transactions(transactions=[shared.TransactionData(postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], metadata={'key1': 'value'}, reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc))]), ledger='ledger001'))
+        s.ledger.v1.create_transactions(request=operations.CreateTransactionsRequest(transactions=shared.Transactions(transactions=[shared.TransactionData(postings=[shared.Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], metadata={'order_id': 'order-1234'}, reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc))]), ledger='ledger001'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -194,10 +192,11 @@ def test_create_transactions_error() -> None:
 @responses.activate
 def test_get_account() -> None:
     payload = {'data': {'address': 'users:001',
-                  'balances': {'key1': 1180591620717411303424},
-                  'metadata': {'key1': 'value'},
+                  'balances': {'USD/2': 1180591620717411303424},
+                  'metadata': {'order_id': 'order-1234'},
                   'type': 'type-example',
-                  'volumes': {'key1': {'input': 1180591620717411303424, 'output': 1180591620717411303424}}}}
+                  'volumes': {'USD/2': {'input': 1180591620717411303424,
+                                        'output': 1180591620717411303424}}}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/accounts/users:001', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.ledger.v1.get_account(request=operations.GetAccountRequest(address='users:001', ledger='ledger001'))
@@ -221,15 +220,15 @@ def test_get_account_error() -> None:
 
 @responses.activate
 def test_get_balances() -> None:
-    payload = {'cursor': {'data': [{'key1': {'key1': 100}}],
+    payload = {'cursor': {'data': [{'USD/2': {'USD/2': 100}}],
                     'hasMore': True,
                     'next': 'next-example',
                     'pageSize': 15,
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/balances', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.get_balances(request=operations.GetBalancesRequest(ledger='ledger001', address='users:001', after='after-example', cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/balances', [('address', 'users:001'), ('after', 'after-example'), ('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.ledger.v1.get_balances(request=operations.GetBalancesRequest(ledger='ledger001', address='users:001', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/balances', [('address', 'users:001'), ('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.balances_cursor_response, shared.BalancesCursorResponse)
     assert _wire(res.balances_cursor_response) == payload
@@ -241,7 +240,7 @@ def test_get_balances_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/balances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.get_balances(request=operations.GetBalancesRequest(ledger='ledger001', address='users:001', after='after-example', cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.ledger.v1.get_balances(request=operations.GetBalancesRequest(ledger='ledger001', address='users:001', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -249,7 +248,7 @@ def test_get_balances_error() -> None:
 
 @responses.activate
 def test_get_balances_aggregated() -> None:
-    payload = {'data': {'key1': 100}}
+    payload = {'data': {'USD/2': 100}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/aggregate/balances', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.ledger.v1.get_balances_aggregated(request=operations.GetBalancesAggregatedRequest(ledger='ledger001', address='users:001', use_insertion_date=True))
@@ -273,7 +272,7 @@ def test_get_balances_aggregated_error() -> None:
 
 @responses.activate
 def test_get_info() -> None:
-    payload = {'data': {'config': {'storage': {'driver': 'driver-example', 'ledgers': ['ledgers-example']}},
+    payload = {'data': {'config': {'storage': {'driver': 'driver-example', 'ledgers': ['ledger001']}},
                   'server': 'server-example',
                   'version': 'version-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/_info', json=payload, status=200)
@@ -347,15 +346,15 @@ def test_get_mapping_error() -> None:
 
 @responses.activate
 def test_get_transaction() -> None:
-    payload = {'data': {'metadata': {'key1': 'value'},
-                  'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                          'output': 1180591620717411303424}}},
+    payload = {'data': {'metadata': {'order_id': 'order-1234'},
+                  'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                            'output': 1180591620717411303424}}},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
                                 'source': 'world'}],
-                  'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                         'output': 1180591620717411303424}}},
+                  'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                           'output': 1180591620717411303424}}},
                   'reference': 'ref:001',
                   'timestamp': '2024-01-02T03:04:05Z',
                   'txid': 1180591620717411303424}}
@@ -389,8 +388,8 @@ def test_list_accounts() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger='ledger001', address='users:001', after='after-example', balance=100, cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value'}, page_size=15, pagination_token='pagination_token-example'))
-    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/accounts', [('address', 'users:001'), ('after', 'after-example'), ('balance', '100'), ('cursor', 'aGVsbG8gY3Vyc29y'), ('metadata[key1]', 'value'), ('pageSize', '15'), ('pagination_token', 'pagination_token-example')], {}, None, False)
+    res = s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger='ledger001', address='users:001', balance=100, metadata={'order_id': 'order-1234'}, page_size=15))
+    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/accounts', [('address', 'users:001'), ('balance', '100'), ('metadata[order_id]', 'order-1234'), ('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.accounts_cursor_response, shared.AccountsCursorResponse)
     assert _wire(res.accounts_cursor_response) == payload
@@ -402,7 +401,7 @@ def test_list_accounts_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger='ledger001', address='users:001', after='after-example', balance=100, cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value'}, page_size=15, pagination_token='pagination_token-example'))
+        s.ledger.v1.list_accounts(request=operations.ListAccountsRequest(ledger='ledger001', address='users:001', balance=100, metadata={'order_id': 'order-1234'}, page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -410,7 +409,7 @@ def test_list_accounts_error() -> None:
 
 @responses.activate
 def test_list_logs() -> None:
-    payload = {'cursor': {'data': [{'data': {'key1': 'value'},
+    payload = {'cursor': {'data': [{'data': {'order_id': 'order-1234'},
                               'date': '2024-01-02T03:04:05Z',
                               'hash': 'hash-example',
                               'id': 100,
@@ -421,8 +420,8 @@ def test_list_logs() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/logs', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.list_logs(request=operations.ListLogsRequest(ledger='ledger001', after='after-example', cursor='aGVsbG8gY3Vyc29y', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/logs', [('after', 'after-example'), ('cursor', 'aGVsbG8gY3Vyc29y'), ('endTime', '2024-01-02T03:04:05Z'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, None, False)
+    res = s.ledger.v1.list_logs(request=operations.ListLogsRequest(ledger='ledger001', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/logs', [('endTime', '2024-01-02T03:04:05Z'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.logs_cursor_response, shared.LogsCursorResponse)
     assert _wire(res.logs_cursor_response) == payload
@@ -434,7 +433,7 @@ def test_list_logs_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/logs', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.list_logs(request=operations.ListLogsRequest(ledger='ledger001', after='after-example', cursor='aGVsbG8gY3Vyc29y', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v1.list_logs(request=operations.ListLogsRequest(ledger='ledger001', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -454,8 +453,8 @@ def test_list_transactions() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v1.list_transactions(request=operations.ListTransactionsRequest(ledger='ledger001', account='users:001', after='after-example', cursor='aGVsbG8gY3Vyc29y', destination='users:002', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), metadata={'key1': 'value'}, page_size=15, reference='ref:001', source='world', start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/transactions', [('account', 'users:001'), ('after', 'after-example'), ('cursor', 'aGVsbG8gY3Vyc29y'), ('destination', 'users:002'), ('endTime', '2024-01-02T03:04:05Z'), ('metadata[key1]', 'value'), ('pageSize', '15'), ('reference', 'ref:001'), ('source', 'world'), ('startTime', '2024-01-02T03:04:05Z')], {}, None, False)
+    res = s.ledger.v1.list_transactions(request=operations.ListTransactionsRequest(ledger='ledger001', account='users:001', destination='users:002', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), metadata={'order_id': 'order-1234'}, page_size=15, reference='ref:001', source='world', start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/ledger001/transactions', [('account', 'users:001'), ('destination', 'users:002'), ('endTime', '2024-01-02T03:04:05Z'), ('metadata[order_id]', 'order-1234'), ('pageSize', '15'), ('reference', 'ref:001'), ('source', 'world'), ('startTime', '2024-01-02T03:04:05Z')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.transactions_cursor_response, shared.TransactionsCursorResponse)
     assert _wire(res.transactions_cursor_response) == payload
@@ -467,7 +466,7 @@ def test_list_transactions_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/ledger001/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ErrorResponse) as caught:
-        s.ledger.v1.list_transactions(request=operations.ListTransactionsRequest(ledger='ledger001', account='users:001', after='after-example', cursor='aGVsbG8gY3Vyc29y', destination='users:002', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), metadata={'key1': 'value'}, page_size=15, reference='ref:001', source='world', start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v1.list_transactions(request=operations.ListTransactionsRequest(ledger='ledger001', account='users:001', destination='users:002', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), metadata={'order_id': 'order-1234'}, page_size=15, reference='ref:001', source='world', start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -499,15 +498,15 @@ def test_read_stats_error() -> None:
 
 @responses.activate
 def test_revert_transaction() -> None:
-    payload = {'data': {'metadata': {'key1': 'value'},
-                  'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                          'output': 1180591620717411303424}}},
+    payload = {'data': {'metadata': {'order_id': 'order-1234'},
+                  'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                            'output': 1180591620717411303424}}},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
                                 'source': 'world'}],
-                  'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                         'output': 1180591620717411303424}}},
+                  'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                           'output': 1180591620717411303424}}},
                   'reference': 'ref:001',
                   'timestamp': '2024-01-02T03:04:05Z',
                   'txid': 1180591620717411303424}}
@@ -537,26 +536,32 @@ def test_run_script() -> None:
     payload = {'details': 'details-example',
          'errorCode': 'INTERNAL',
          'errorMessage': 'errorMessage-example',
-         'transaction': {'metadata': {'key1': 'value'},
-                         'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                                 'output': 1180591620717411303424}}},
+         'transaction': {'metadata': {'order_id': 'order-1234'},
+                         'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                                   'output': 1180591620717411303424}}},
                          'postings': [{'amount': 1180591620717411303424,
                                        'asset': 'USD/2',
                                        'destination': 'users:002',
                                        'source': 'world'}],
-                         'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                                'output': 1180591620717411303424}}},
+                         'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                                  'output': 1180591620717411303424}}},
                          'reference': 'ref:001',
                          'timestamp': '2024-01-02T03:04:05Z',
                          'txid': 1180591620717411303424}}
     responses.add('POST', BASE_URL + '/api/ledger/ledger001/script', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.ledger.v1.run_script(request=operations.RunScriptRequest(script=shared.Script(plain='send [USD/2 100] (source = @world destination = @users:001)', metadata={'key1': 'value'}, reference='ref:001', vars={'key1': 'value'}), ledger='ledger001', preview=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/script', [('preview', 'true')], {}, {'metadata': {'key1': 'value'},
-         'plain': 'send [USD/2 100] (source = @world destination = @users:001)',
+        res = s.ledger.v1.run_script(request=operations.RunScriptRequest(script=shared.Script(plain='vars {\n  account $user\n}\nsend [USD/2 100] (\n  source = @world\n  destination = $user\n)', metadata={'order_id': 'order-1234'}, reference='ref:001', vars={'user': 'users:001'}), ledger='ledger001', preview=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/ledger001/script', [('preview', 'true')], {}, {'metadata': {'order_id': 'order-1234'},
+         'plain': 'vars {\n'
+                  '  account $user\n'
+                  '}\n'
+                  'send [USD/2 100] (\n'
+                  '  source = @world\n'
+                  '  destination = $user\n'
+                  ')',
          'reference': 'ref:001',
-         'vars': {'key1': 'value'}}, True)
+         'vars': {'user': 'users:001'}}, True)
     assert res.status_code == 200
     assert isinstance(res.script_response, shared.ScriptResponse)
     assert _wire(res.script_response) == payload

@@ -31,8 +31,8 @@ def _wire(value: Any) -> Any:
 def test_add_metadata_on_transaction() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'key1': 'value-example'}, dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'key1': 'value-example'}, True)
+    res = s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'order_id': 'order-1234'}, dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -42,7 +42,7 @@ def test_add_metadata_on_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions/1180591620717411303424/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'key1': 'value-example'}, dry_run=True))
+        s.ledger.v2.add_metadata_on_transaction(request=operations.V2AddMetadataOnTransactionRequest(id=1180591620717411303424, ledger='ledger001', idempotency_key='idem-7b1c', request_body={'order_id': 'order-1234'}, dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -52,8 +52,8 @@ def test_add_metadata_on_transaction_error() -> None:
 def test_add_metadata_to_account() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'value-example'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/accounts/users:001/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'key1': 'value-example'}, True)
+    res = s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'order_id': 'order-1234'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/accounts/users:001/metadata', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -63,7 +63,7 @@ def test_add_metadata_to_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'key1': 'value-example'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+        s.ledger.v2.add_metadata_to_account(request=operations.V2AddMetadataToAccountRequest(request_body={'order_id': 'order-1234'}, address='users:001', ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -92,8 +92,8 @@ def test_count_accounts_error() -> None:
 def test_count_transactions() -> None:
     responses.add('HEAD', BASE_URL + '/api/ledger/v2/ledger001/transactions', status=204, headers={'Count': '42'})
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.count_transactions(request=operations.V2CountTransactionsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'HEAD', '/api/ledger/v2/ledger001/transactions', [('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.count_transactions(request=operations.V2CountTransactionsRequest(ledger='ledger001', request_body={'$match': {'account': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'HEAD', '/api/ledger/v2/ledger001/transactions', [('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'account': 'users:'}}, True)
     assert res.status_code == 204
     assert res.headers['count'] == res.headers['Count'] == '42'  # the response's own mapping
 
@@ -103,14 +103,14 @@ def test_count_transactions_error() -> None:
     responses.add('HEAD', BASE_URL + '/api/ledger/v2/ledger001/transactions', status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.SDKError) as caught:
-        s.ledger.v2.count_transactions(request=operations.V2CountTransactionsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v2.count_transactions(request=operations.V2CountTransactionsRequest(ledger='ledger001', request_body={'$match': {'account': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
 
 
 @responses.activate
 def test_create_bulk() -> None:
     payload = {'data': [{'data': {'id': 1180591620717411303424,
-                            'metadata': {'key1': 'value-example'},
+                            'metadata': {'order_id': 'order-1234'},
                             'postings': [{'amount': 1180591620717411303424,
                                           'asset': 'USD/2',
                                           'destination': 'users:002',
@@ -120,17 +120,16 @@ def test_create_bulk() -> None:
                    'responseType': 'CREATE_TRANSACTION'}]}
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/_bulk', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
+    res = s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='idem-7b1c')]))
     check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/_bulk', [], {}, [{'action': 'CREATE_TRANSACTION',
-          'data': {'metadata': {'key1': 'value-example'},
+          'data': {'metadata': {'order_id': 'order-1234'},
                    'postings': [{'amount': 1180591620717411303424,
                                  'asset': 'USD/2',
                                  'destination': 'users:002',
                                  'source': 'world'}],
                    'reference': 'ref:001',
-                   'script': {'plain': 'send [USD/2 100] (source = @world destination = @users:001)'},
                    'timestamp': '2024-01-02T03:04:05Z'},
-          'ik': 'ik-example'}], True)
+          'ik': 'idem-7b1c'}], True)
     assert res.status_code == 200
     assert isinstance(res.v2_bulk_response, shared.V2BulkResponse)
     assert _wire(res.v2_bulk_response) == payload
@@ -142,7 +141,7 @@ def test_create_bulk_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/_bulk', json=payload, status=418)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)'), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='ik-example')]))
+        s.ledger.v2.create_bulk(request=operations.V2CreateBulkRequest(ledger='ledger001', request_body=[shared.V2BulkElementCreateTransaction(action='CREATE_TRANSACTION', data=shared.V2PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ik='idem-7b1c')]))
     assert caught.value.status_code == 418
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -152,8 +151,8 @@ def test_create_bulk_error() -> None:
 def test_create_ledger() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'value-example'})))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001', [], {}, {'bucket': 'bucket-example', 'metadata': {'key1': 'value-example'}}, True)
+    res = s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='_default', metadata={'order_id': 'order-1234'})))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001', [], {}, {'bucket': '_default', 'metadata': {'order_id': 'order-1234'}}, True)
     assert res.status_code == 204
 
 
@@ -163,7 +162,7 @@ def test_create_ledger_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='bucket-example', metadata={'key1': 'value-example'})))
+        s.ledger.v2.create_ledger(request=operations.V2CreateLedgerRequest(ledger='ledger001', v2_create_ledger_request=shared.V2CreateLedgerRequest(bucket='_default', metadata={'order_id': 'order-1234'})))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -172,7 +171,7 @@ def test_create_ledger_error() -> None:
 @responses.activate
 def test_create_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
@@ -182,15 +181,13 @@ def test_create_transaction() -> None:
                   'timestamp': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'},
+    res = s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/transactions', [('dryRun', 'true')], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'order_id': 'order-1234'},
          'postings': [{'amount': 1180591620717411303424,
                        'asset': 'USD/2',
                        'destination': 'users:002',
                        'source': 'world'}],
          'reference': 'ref:001',
-         'script': {'plain': 'send [USD/2 100] (source = @world destination = @users:001)',
-                    'vars': {'key1': 'value'}},
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_create_transaction_response, shared.V2CreateTransactionResponse)
@@ -203,7 +200,7 @@ def test_create_transaction_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'key1': 'value-example'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', script=shared.V2PostTransactionScript(plain='send [USD/2 100] (source = @world destination = @users:001)', vars={'key1': 'value'}), timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
+        s.ledger.v2.create_transaction(request=operations.V2CreateTransactionRequest(v2_post_transaction=shared.V2PostTransaction(metadata={'order_id': 'order-1234'}, postings=[shared.V2Posting(amount=1180591620717411303424, asset='USD/2', destination='users:002', source='world')], reference='ref:001', timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), ledger='ledger001', idempotency_key='idem-7b1c', dry_run=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -285,10 +282,11 @@ def test_export_logs() -> None:
 @responses.activate
 def test_get_account() -> None:
     payload = {'data': {'address': 'users:001',
-                  'effectiveVolumes': {'key1': {'input': 1180591620717411303424,
-                                                'output': 1180591620717411303424}},
-                  'metadata': {'key1': 'value-example'},
-                  'volumes': {'key1': {'input': 1180591620717411303424, 'output': 1180591620717411303424}}}}
+                  'effectiveVolumes': {'USD/2': {'input': 1180591620717411303424,
+                                                 'output': 1180591620717411303424}},
+                  'metadata': {'order_id': 'order-1234'},
+                  'volumes': {'USD/2': {'input': 1180591620717411303424,
+                                        'output': 1180591620717411303424}}}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/accounts/users:001', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.ledger.v2.get_account(request=operations.V2GetAccountRequest(address='users:001', ledger='ledger001', expand='volumes', pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
@@ -312,7 +310,7 @@ def test_get_account_error() -> None:
 
 @responses.activate
 def test_get_balances_aggregated() -> None:
-    payload = {'data': {'key1': 1180591620717411303424}}
+    payload = {'data': {'USD/2': 1180591620717411303424}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/aggregate/balances', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.ledger.v2.get_balances_aggregated(request=operations.V2GetBalancesAggregatedRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), use_insertion_date=True))
@@ -361,8 +359,8 @@ def test_get_info_error() -> None:
 @responses.activate
 def test_get_ledger() -> None:
     payload = {'data': {'addedAt': '2024-01-02T03:04:05Z',
-                  'bucket': 'bucket-example',
-                  'metadata': {'key1': 'value-example'},
+                  'bucket': '_default',
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -412,15 +410,15 @@ def test_get_ledger_info_error() -> None:
 @responses.activate
 def test_get_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
-                  'postCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                          'output': 1180591620717411303424}}},
+                  'metadata': {'order_id': 'order-1234'},
+                  'postCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                            'output': 1180591620717411303424}}},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
                                 'source': 'world'}],
-                  'preCommitVolumes': {'key1': {'key1': {'input': 1180591620717411303424,
-                                                         'output': 1180591620717411303424}}},
+                  'preCommitVolumes': {'USD/2': {'USD/2': {'input': 1180591620717411303424,
+                                                           'output': 1180591620717411303424}}},
                   'reference': 'ref:001',
                   'reverted': True,
                   'timestamp': '2024-01-02T03:04:05Z'}}
@@ -458,8 +456,8 @@ def test_get_volumes_with_balances() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/volumes', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=100, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/volumes', [('cursor', 'aGVsbG8gY3Vyc29y'), ('endTime', '2024-01-02T03:04:05Z'), ('groupBy', '100'), ('insertionDate', 'true'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=1, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/volumes', [('endTime', '2024-01-02T03:04:05Z'), ('groupBy', '1'), ('insertionDate', 'true'), ('pageSize', '15'), ('startTime', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_volumes_with_balance_cursor_response, shared.V2VolumesWithBalanceCursorResponse)
     assert _wire(res.v2_volumes_with_balance_cursor_response) == payload
@@ -471,7 +469,7 @@ def test_get_volumes_with_balances_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/volumes', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=100, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v2.get_volumes_with_balances(request=operations.V2GetVolumesWithBalancesRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, end_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), group_by=1, insertion_date=True, page_size=15, start_time=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -481,8 +479,10 @@ def test_get_volumes_with_balances_error() -> None:
 def test_import_logs() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/logs/import', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='request_body-example'))
-    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/logs/import', [], {}, 'request_body-example', True)
+    res = s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": {"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": "USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'))
+    check_wire(sent_request(), 'POST', '/api/ledger/v2/ledger001/logs/import', [], {}, ('{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": '
+         '{"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": '
+         '"USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'), True)
     assert res.status_code == 204
 
 
@@ -492,7 +492,7 @@ def test_import_logs_error() -> None:
     responses.add('POST', BASE_URL + '/api/ledger/v2/ledger001/logs/import', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='request_body-example'))
+        s.ledger.v2.import_logs(request=operations.V2ImportLogsRequest(ledger='ledger001', request_body='{"id": 0, "type": "NEW_TRANSACTION", "date": "2024-01-02T03:04:05Z", "data": {"transaction": {"id": 0, "postings": [{"source": "world", "destination": "users:001", "amount": 100, "asset": "USD/2"}], "metadata": {}, "timestamp": "2024-01-02T03:04:05Z"}, "accountMetadata": {}}}\n'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -500,15 +500,15 @@ def test_import_logs_error() -> None:
 
 @responses.activate
 def test_list_accounts() -> None:
-    payload = {'cursor': {'data': [{'address': 'users:001', 'metadata': {'key1': 'value-example'}}],
+    payload = {'cursor': {'data': [{'address': 'users:001', 'metadata': {'order_id': 'order-1234'}}],
                     'hasMore': True,
                     'next': 'next-example',
                     'pageSize': 15,
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.list_accounts(request=operations.V2ListAccountsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', expand='volumes', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/accounts', [('cursor', 'aGVsbG8gY3Vyc29y'), ('expand', 'volumes'), ('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.list_accounts(request=operations.V2ListAccountsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, expand='volumes', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/accounts', [('expand', 'volumes'), ('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_accounts_cursor_response, shared.V2AccountsCursorResponse)
     assert _wire(res.v2_accounts_cursor_response) == payload
@@ -520,7 +520,7 @@ def test_list_accounts_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.list_accounts(request=operations.V2ListAccountsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', expand='volumes', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v2.list_accounts(request=operations.V2ListAccountsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, expand='volumes', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -529,7 +529,7 @@ def test_list_accounts_error() -> None:
 @responses.activate
 def test_list_ledgers() -> None:
     payload = {'cursor': {'data': [{'addedAt': '2024-01-02T03:04:05Z',
-                              'bucket': 'bucket-example',
+                              'bucket': '_default',
                               'name': 'example-name'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -537,8 +537,8 @@ def test_list_ledgers() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.list_ledgers(request=operations.V2ListLedgersRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.ledger.v2.list_ledgers(request=operations.V2ListLedgersRequest(page_size=15))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.v2_ledger_list_response, shared.V2LedgerListResponse)
     assert _wire(res.v2_ledger_list_response) == payload
@@ -550,7 +550,7 @@ def test_list_ledgers_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.list_ledgers(request=operations.V2ListLedgersRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.ledger.v2.list_ledgers(request=operations.V2ListLedgersRequest(page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -558,7 +558,7 @@ def test_list_ledgers_error() -> None:
 
 @responses.activate
 def test_list_logs() -> None:
-    payload = {'cursor': {'data': [{'data': {'key1': 'value'},
+    payload = {'cursor': {'data': [{'data': {'order_id': 'order-1234'},
                               'date': '2024-01-02T03:04:05Z',
                               'hash': 'hash-example',
                               'id': 1180591620717411303424,
@@ -569,8 +569,8 @@ def test_list_logs() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/logs', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.list_logs(request=operations.V2ListLogsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/logs', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.list_logs(request=operations.V2ListLogsRequest(ledger='ledger001', request_body={'$gte': {'date': '2024-01-01T00:00:00Z'}}, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/logs', [('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z')], {}, {'$gte': {'date': '2024-01-01T00:00:00Z'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_logs_cursor_response, shared.V2LogsCursorResponse)
     assert _wire(res.v2_logs_cursor_response) == payload
@@ -582,7 +582,7 @@ def test_list_logs_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/logs', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.list_logs(request=operations.V2ListLogsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.ledger.v2.list_logs(request=operations.V2ListLogsRequest(ledger='ledger001', request_body={'$gte': {'date': '2024-01-01T00:00:00Z'}}, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -591,7 +591,7 @@ def test_list_logs_error() -> None:
 @responses.activate
 def test_list_transactions() -> None:
     payload = {'cursor': {'data': [{'id': 1180591620717411303424,
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'postings': [{'amount': 1180591620717411303424,
                                             'asset': 'USD/2',
                                             'destination': 'users:002',
@@ -604,8 +604,8 @@ def test_list_transactions() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.list_transactions(request=operations.V2ListTransactionsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', expand='volumes', order=operations.Order.EFFECTIVE, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reverse=True))
-    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/transactions', [('cursor', 'aGVsbG8gY3Vyc29y'), ('expand', 'volumes'), ('order', 'effective'), ('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z'), ('reverse', 'true')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.ledger.v2.list_transactions(request=operations.V2ListTransactionsRequest(ledger='ledger001', request_body={'$match': {'account': 'users:'}}, expand='volumes', order=operations.Order.EFFECTIVE, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reverse=True))
+    check_wire(sent_request(), 'GET', '/api/ledger/v2/ledger001/transactions', [('expand', 'volumes'), ('order', 'effective'), ('pageSize', '15'), ('pit', '2024-01-02T03:04:05Z'), ('reverse', 'true')], {}, {'$match': {'account': 'users:'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_transactions_cursor_response, shared.V2TransactionsCursorResponse)
     assert _wire(res.v2_transactions_cursor_response) == payload
@@ -617,7 +617,7 @@ def test_list_transactions_error() -> None:
     responses.add('GET', BASE_URL + '/api/ledger/v2/ledger001/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.list_transactions(request=operations.V2ListTransactionsRequest(ledger='ledger001', request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', expand='volumes', order=operations.Order.EFFECTIVE, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reverse=True))
+        s.ledger.v2.list_transactions(request=operations.V2ListTransactionsRequest(ledger='ledger001', request_body={'$match': {'account': 'users:'}}, expand='volumes', order=operations.Order.EFFECTIVE, page_size=15, pit=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reverse=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -650,7 +650,7 @@ def test_read_stats_error() -> None:
 @responses.activate
 def test_revert_transaction() -> None:
     payload = {'data': {'id': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'postings': [{'amount': 1180591620717411303424,
                                 'asset': 'USD/2',
                                 'destination': 'users:002',
@@ -683,8 +683,8 @@ def test_revert_transaction_error() -> None:
 def test_update_ledger_metadata() -> None:
     responses.add('PUT', BASE_URL + '/api/ledger/v2/ledger001/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'value-example'}))
-    check_wire(sent_request(), 'PUT', '/api/ledger/v2/ledger001/metadata', [], {}, {'key1': 'value-example'}, True)
+    res = s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'order_id': 'order-1234'}))
+    check_wire(sent_request(), 'PUT', '/api/ledger/v2/ledger001/metadata', [], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -694,7 +694,7 @@ def test_update_ledger_metadata_error() -> None:
     responses.add('PUT', BASE_URL + '/api/ledger/v2/ledger001/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2ErrorResponse) as caught:
-        s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'key1': 'value-example'}))
+        s.ledger.v2.update_ledger_metadata(request=operations.V2UpdateLedgerMetadataRequest(ledger='ledger001', request_body={'order_id': 'order-1234'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

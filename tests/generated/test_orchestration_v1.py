@@ -51,19 +51,19 @@ def test_cancel_event_error() -> None:
 @responses.activate
 def test_create_trigger() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'event': 'event-example',
-                  'filter': 'filter-example',
+                  'event': 'SAVED_TRANSACTION',
+                  'filter': "event.transaction.metadata.type == 'payout'",
                   'id': 'id-1',
                   'name': 'example-name',
-                  'vars': {'key1': 'value'},
+                  'vars': {'order_id': 'order-1234'},
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/triggers', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v1.create_trigger(request=shared.TriggerData(event='event-example', workflow_id='workflowID-1', filter_='filter-example', name='example-name', vars={'key1': 'value'}))
-    check_wire(sent_request(), 'POST', '/api/orchestration/triggers', [], {}, {'event': 'event-example',
-         'filter': 'filter-example',
+    res = s.orchestration.v1.create_trigger(request=shared.TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
+    check_wire(sent_request(), 'POST', '/api/orchestration/triggers', [], {}, {'event': 'SAVED_TRANSACTION',
+         'filter': "event.transaction.metadata.type == 'payout'",
          'name': 'example-name',
-         'vars': {'key1': 'value'},
+         'vars': {'destination': 'event.transaction.postings[0].destination'},
          'workflowID': 'workflowID-1'}, True)
     assert res.status_code == 201
     assert isinstance(res.create_trigger_response, shared.CreateTriggerResponse)
@@ -76,7 +76,7 @@ def test_create_trigger_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/triggers', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.Error) as caught:
-        s.orchestration.v1.create_trigger(request=shared.TriggerData(event='event-example', workflow_id='workflowID-1', filter_='filter-example', name='example-name', vars={'key1': 'value'}))
+        s.orchestration.v1.create_trigger(request=shared.TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -84,14 +84,17 @@ def test_create_trigger_error() -> None:
 
 @responses.activate
 def test_create_workflow() -> None:
-    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'key1': 'value'}]},
+    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'order_id': 'order-1234'}]},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/orchestration/workflows', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v1.create_workflow(request=shared.CreateWorkflowRequest(stages=[{'key1': 'value'}], name='example-name'))
-    check_wire(sent_request(), 'POST', '/api/orchestration/workflows', [], {}, {'name': 'example-name', 'stages': [{'key1': 'value'}]}, True)
+    res = s.orchestration.v1.create_workflow(request=shared.CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
+    check_wire(sent_request(), 'POST', '/api/orchestration/workflows', [], {}, {'name': 'example-name',
+         'stages': [{'send': {'amount': {'amount': 100, 'asset': 'USD/2'},
+                              'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}},
+                              'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}}}]}, True)
     assert res.status_code == 201
     assert isinstance(res.create_workflow_response, shared.CreateWorkflowResponse)
     assert _wire(res.create_workflow_response) == payload
@@ -103,7 +106,7 @@ def test_create_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/workflows', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.Error) as caught:
-        s.orchestration.v1.create_workflow(request=shared.CreateWorkflowRequest(stages=[{'key1': 'value'}], name='example-name'))
+        s.orchestration.v1.create_workflow(request=shared.CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -248,7 +251,7 @@ def test_get_instance_stage_history_error() -> None:
 
 @responses.activate
 def test_get_workflow() -> None:
-    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'key1': 'value'}]},
+    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'order_id': 'order-1234'}]},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
@@ -309,11 +312,11 @@ def test_list_instances_error() -> None:
 @responses.activate
 def test_list_triggers() -> None:
     payload = {'data': [{'createdAt': '2024-01-02T03:04:05Z',
-                   'event': 'event-example',
-                   'filter': 'filter-example',
+                   'event': 'SAVED_TRANSACTION',
+                   'filter': "event.transaction.metadata.type == 'payout'",
                    'id': 'id-1',
                    'name': 'example-name',
-                   'vars': {'key1': 'value'},
+                   'vars': {'order_id': 'order-1234'},
                    'workflowID': 'workflowID-1'}]}
     responses.add('GET', BASE_URL + '/api/orchestration/triggers', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -340,7 +343,7 @@ def test_list_triggers_error() -> None:
 def test_list_triggers_occurrences() -> None:
     payload = {'data': [{'date': '2024-01-02T03:04:05Z',
                    'error': 'error-example',
-                   'event': {'key1': 'value'},
+                   'event': {'order_id': 'order-1234'},
                    'triggerID': 'triggerID-1',
                    'workflowInstance': {'createdAt': '2024-01-02T03:04:05Z',
                                         'id': 'id-1',
@@ -371,7 +374,7 @@ def test_list_triggers_occurrences_error() -> None:
 
 @responses.activate
 def test_list_workflows() -> None:
-    payload = {'data': [{'config': {'stages': [{'key1': 'value'}]},
+    payload = {'data': [{'config': {'stages': [{'order_id': 'order-1234'}]},
                    'createdAt': '2024-01-02T03:04:05Z',
                    'id': 'id-1',
                    'updatedAt': '2024-01-02T03:04:05Z'}]}
@@ -423,11 +426,11 @@ def test_orchestrationget_server_info_error() -> None:
 @responses.activate
 def test_read_trigger() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'event': 'event-example',
-                  'filter': 'filter-example',
+                  'event': 'SAVED_TRANSACTION',
+                  'filter': "event.transaction.metadata.type == 'payout'",
                   'id': 'id-1',
                   'name': 'example-name',
-                  'vars': {'key1': 'value'},
+                  'vars': {'order_id': 'order-1234'},
                   'workflowID': 'workflowID-1'}}
     responses.add('GET', BASE_URL + '/api/orchestration/triggers/triggerID-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -464,8 +467,8 @@ def test_run_workflow() -> None:
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/workflows/workflowID-1/instances', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
-    check_wire(sent_request(), 'POST', '/api/orchestration/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'key1': 'value-example'}, True)
+    res = s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'order_id': 'order-1234'}, wait=True))
+    check_wire(sent_request(), 'POST', '/api/orchestration/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 201
     assert isinstance(res.run_workflow_response, shared.RunWorkflowResponse)
     assert _wire(res.run_workflow_response) == payload
@@ -477,7 +480,7 @@ def test_run_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/workflows/workflowID-1/instances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.Error) as caught:
-        s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
+        s.orchestration.v1.run_workflow(request=operations.RunWorkflowRequest(workflow_id='workflowID-1', request_body={'order_id': 'order-1234'}, wait=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

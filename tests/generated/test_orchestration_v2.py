@@ -51,19 +51,19 @@ def test_cancel_event_error() -> None:
 @responses.activate
 def test_create_trigger() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'event': 'event-example',
-                  'filter': 'filter-example',
+                  'event': 'SAVED_TRANSACTION',
+                  'filter': "event.transaction.metadata.type == 'payout'",
                   'id': 'id-1',
                   'name': 'example-name',
-                  'vars': {'key1': 'value'},
+                  'vars': {'order_id': 'order-1234'},
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='event-example', workflow_id='workflowID-1', filter_='filter-example', name='example-name', vars={'key1': 'value'}))
-    check_wire(sent_request(), 'POST', '/api/orchestration/v2/triggers', [], {}, {'event': 'event-example',
-         'filter': 'filter-example',
+    res = s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
+    check_wire(sent_request(), 'POST', '/api/orchestration/v2/triggers', [], {}, {'event': 'SAVED_TRANSACTION',
+         'filter': "event.transaction.metadata.type == 'payout'",
          'name': 'example-name',
-         'vars': {'key1': 'value'},
+         'vars': {'destination': 'event.transaction.postings[0].destination'},
          'workflowID': 'workflowID-1'}, True)
     assert res.status_code == 201
     assert isinstance(res.v2_create_trigger_response, shared.V2CreateTriggerResponse)
@@ -76,7 +76,7 @@ def test_create_trigger_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='event-example', workflow_id='workflowID-1', filter_='filter-example', name='example-name', vars={'key1': 'value'}))
+        s.orchestration.v2.create_trigger(request=shared.V2TriggerData(event='SAVED_TRANSACTION', workflow_id='workflowID-1', filter_="event.transaction.metadata.type == 'payout'", name='example-name', vars={'destination': 'event.transaction.postings[0].destination'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -84,14 +84,17 @@ def test_create_trigger_error() -> None:
 
 @responses.activate
 def test_create_workflow() -> None:
-    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'key1': 'value'}]},
+    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'order_id': 'order-1234'}]},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'key1': 'value'}], name='example-name'))
-    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows', [], {}, {'name': 'example-name', 'stages': [{'key1': 'value'}]}, True)
+    res = s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
+    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows', [], {}, {'name': 'example-name',
+         'stages': [{'send': {'amount': {'amount': 100, 'asset': 'USD/2'},
+                              'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}},
+                              'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}}}]}, True)
     assert res.status_code == 201
     assert isinstance(res.v2_create_workflow_response, shared.V2CreateWorkflowResponse)
     assert _wire(res.v2_create_workflow_response) == payload
@@ -103,7 +106,7 @@ def test_create_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'key1': 'value'}], name='example-name'))
+        s.orchestration.v2.create_workflow(request=shared.V2CreateWorkflowRequest(stages=[{'send': {'source': {'account': {'id': 'world', 'ledger': 'ledger001'}}, 'destination': {'account': {'id': 'users:001', 'ledger': 'ledger001'}}, 'amount': {'asset': 'USD/2', 'amount': 100}}}], name='example-name'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -272,7 +275,7 @@ def test_get_server_info_error() -> None:
 
 @responses.activate
 def test_get_workflow() -> None:
-    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'key1': 'value'}]},
+    payload = {'data': {'config': {'name': 'example-name', 'stages': [{'order_id': 'order-1234'}]},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
@@ -310,8 +313,8 @@ def test_list_instances() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/orchestration/v2/instances', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.list_instances(request=operations.V2ListInstancesRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, running=True, workflow_id='workflowID-1'))
-    check_wire(sent_request(), 'GET', '/api/orchestration/v2/instances', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('running', 'true'), ('workflowID', 'workflowID-1')], {}, None, False)
+    res = s.orchestration.v2.list_instances(request=operations.V2ListInstancesRequest(page_size=15, running=True, workflow_id='workflowID-1'))
+    check_wire(sent_request(), 'GET', '/api/orchestration/v2/instances', [('pageSize', '15'), ('running', 'true'), ('workflowID', 'workflowID-1')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.v2_list_runs_response, shared.V2ListRunsResponse)
     assert _wire(res.v2_list_runs_response) == payload
@@ -323,7 +326,7 @@ def test_list_instances_error() -> None:
     responses.add('GET', BASE_URL + '/api/orchestration/v2/instances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.list_instances(request=operations.V2ListInstancesRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, running=True, workflow_id='workflowID-1'))
+        s.orchestration.v2.list_instances(request=operations.V2ListInstancesRequest(page_size=15, running=True, workflow_id='workflowID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -332,7 +335,7 @@ def test_list_instances_error() -> None:
 @responses.activate
 def test_list_triggers() -> None:
     payload = {'cursor': {'data': [{'createdAt': '2024-01-02T03:04:05Z',
-                              'event': 'event-example',
+                              'event': 'SAVED_TRANSACTION',
                               'id': 'id-1',
                               'workflowID': 'workflowID-1'}],
                     'hasMore': True,
@@ -341,8 +344,8 @@ def test_list_triggers() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.list_triggers(request=operations.V2ListTriggersRequest(cursor='aGVsbG8gY3Vyc29y', name='example-name', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/orchestration/v2/triggers', [('cursor', 'aGVsbG8gY3Vyc29y'), ('name', 'example-name'), ('pageSize', '15')], {}, None, False)
+    res = s.orchestration.v2.list_triggers(request=operations.V2ListTriggersRequest(name='example-name', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/orchestration/v2/triggers', [('name', 'example-name'), ('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.v2_list_triggers_response, shared.V2ListTriggersResponse)
     assert _wire(res.v2_list_triggers_response) == payload
@@ -354,7 +357,7 @@ def test_list_triggers_error() -> None:
     responses.add('GET', BASE_URL + '/api/orchestration/v2/triggers', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.list_triggers(request=operations.V2ListTriggersRequest(cursor='aGVsbG8gY3Vyc29y', name='example-name', page_size=15))
+        s.orchestration.v2.list_triggers(request=operations.V2ListTriggersRequest(name='example-name', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -363,7 +366,7 @@ def test_list_triggers_error() -> None:
 @responses.activate
 def test_list_triggers_occurrences() -> None:
     payload = {'cursor': {'data': [{'date': '2024-01-02T03:04:05Z',
-                              'event': {'key1': 'value'},
+                              'event': {'order_id': 'order-1234'},
                               'triggerID': 'triggerID-1'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -371,8 +374,8 @@ def test_list_triggers_occurrences() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/orchestration/v2/triggers/triggerID-1/occurrences', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.list_triggers_occurrences(request=operations.V2ListTriggersOccurrencesRequest(trigger_id='triggerID-1', cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/orchestration/v2/triggers/triggerID-1/occurrences', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.orchestration.v2.list_triggers_occurrences(request=operations.V2ListTriggersOccurrencesRequest(trigger_id='triggerID-1', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/orchestration/v2/triggers/triggerID-1/occurrences', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.v2_list_triggers_occurrences_response, shared.V2ListTriggersOccurrencesResponse)
     assert _wire(res.v2_list_triggers_occurrences_response) == payload
@@ -384,7 +387,7 @@ def test_list_triggers_occurrences_error() -> None:
     responses.add('GET', BASE_URL + '/api/orchestration/v2/triggers/triggerID-1/occurrences', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.list_triggers_occurrences(request=operations.V2ListTriggersOccurrencesRequest(trigger_id='triggerID-1', cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.orchestration.v2.list_triggers_occurrences(request=operations.V2ListTriggersOccurrencesRequest(trigger_id='triggerID-1', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -392,7 +395,7 @@ def test_list_triggers_occurrences_error() -> None:
 
 @responses.activate
 def test_list_workflows() -> None:
-    payload = {'cursor': {'data': [{'config': {'stages': [{'key1': 'value'}]},
+    payload = {'cursor': {'data': [{'config': {'stages': [{'order_id': 'order-1234'}]},
                               'createdAt': '2024-01-02T03:04:05Z',
                               'id': 'id-1',
                               'updatedAt': '2024-01-02T03:04:05Z'}],
@@ -402,8 +405,8 @@ def test_list_workflows() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.list_workflows(request=operations.V2ListWorkflowsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/orchestration/v2/workflows', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.orchestration.v2.list_workflows(request=operations.V2ListWorkflowsRequest(page_size=15))
+    check_wire(sent_request(), 'GET', '/api/orchestration/v2/workflows', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.v2_list_workflows_response, shared.V2ListWorkflowsResponse)
     assert _wire(res.v2_list_workflows_response) == payload
@@ -415,7 +418,7 @@ def test_list_workflows_error() -> None:
     responses.add('GET', BASE_URL + '/api/orchestration/v2/workflows', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.list_workflows(request=operations.V2ListWorkflowsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.orchestration.v2.list_workflows(request=operations.V2ListWorkflowsRequest(page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -424,11 +427,11 @@ def test_list_workflows_error() -> None:
 @responses.activate
 def test_read_trigger() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'event': 'event-example',
-                  'filter': 'filter-example',
+                  'event': 'SAVED_TRANSACTION',
+                  'filter': "event.transaction.metadata.type == 'payout'",
                   'id': 'id-1',
                   'name': 'example-name',
-                  'vars': {'key1': 'value'},
+                  'vars': {'order_id': 'order-1234'},
                   'workflowID': 'workflowID-1'}}
     responses.add('GET', BASE_URL + '/api/orchestration/v2/triggers/triggerID-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -465,8 +468,8 @@ def test_run_workflow() -> None:
                   'workflowID': 'workflowID-1'}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows/workflowID-1/instances', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.run_workflow(request=operations.V2RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
-    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'key1': 'value-example'}, True)
+    res = s.orchestration.v2.run_workflow(request=operations.V2RunWorkflowRequest(workflow_id='workflowID-1', request_body={'order_id': 'order-1234'}, wait=True))
+    check_wire(sent_request(), 'POST', '/api/orchestration/v2/workflows/workflowID-1/instances', [('wait', 'true')], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 201
     assert isinstance(res.v2_run_workflow_response, shared.V2RunWorkflowResponse)
     assert _wire(res.v2_run_workflow_response) == payload
@@ -478,7 +481,7 @@ def test_run_workflow_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/workflows/workflowID-1/instances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.run_workflow(request=operations.V2RunWorkflowRequest(workflow_id='workflowID-1', request_body={'key1': 'value-example'}, wait=True))
+        s.orchestration.v2.run_workflow(request=operations.V2RunWorkflowRequest(workflow_id='workflowID-1', request_body={'order_id': 'order-1234'}, wait=True))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -507,11 +510,18 @@ def test_send_event_error() -> None:
 
 @responses.activate
 def test_test_trigger() -> None:
-    payload = {'data': {'filter': {'error': 'error-example', 'match': True}, 'variables': {'key1': {}}}}
+    payload = {'data': {'filter': {'error': 'error-example', 'match': True}, 'variables': {'USD/2': {}}}}
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers/triggerID-1/test', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.orchestration.v2.test_trigger(request=operations.TestTriggerRequest(trigger_id='triggerID-1', request_body={'$match': {'address': 'users:'}}))
-    check_wire(sent_request(), 'POST', '/api/orchestration/v2/triggers/triggerID-1/test', [], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.orchestration.v2.test_trigger(request=operations.TestTriggerRequest(trigger_id='triggerID-1', request_body={'ledger': 'ledger001', 'transaction': {'id': 1, 'postings': [{'source': 'world', 'destination': 'users:001', 'amount': 100, 'asset': 'USD/2'}], 'metadata': {}, 'timestamp': '2024-01-02T03:04:05Z'}}))
+    check_wire(sent_request(), 'POST', '/api/orchestration/v2/triggers/triggerID-1/test', [], {}, {'ledger': 'ledger001',
+         'transaction': {'id': 1,
+                         'metadata': {},
+                         'postings': [{'amount': 100,
+                                       'asset': 'USD/2',
+                                       'destination': 'users:001',
+                                       'source': 'world'}],
+                         'timestamp': '2024-01-02T03:04:05Z'}}, True)
     assert res.status_code == 200
     assert isinstance(res.v2_test_trigger_response, shared.V2TestTriggerResponse)
     assert _wire(res.v2_test_trigger_response) == payload
@@ -523,7 +533,7 @@ def test_test_trigger_error() -> None:
     responses.add('POST', BASE_URL + '/api/orchestration/v2/triggers/triggerID-1/test', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.V2Error) as caught:
-        s.orchestration.v2.test_trigger(request=operations.TestTriggerRequest(trigger_id='triggerID-1', request_body={'$match': {'address': 'users:'}}))
+        s.orchestration.v2.test_trigger(request=operations.TestTriggerRequest(trigger_id='triggerID-1', request_body={'ledger': 'ledger001', 'transaction': {'id': 1, 'postings': [{'source': 'world', 'destination': 'users:001', 'amount': 100, 'asset': 'USD/2'}], 'metadata': {}, 'timestamp': '2024-01-02T03:04:05Z'}}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -74,13 +74,13 @@ def test_connectors_transfer_error() -> None:
 
 @responses.activate
 def test_create_account() -> None:
-    payload = {'data': {'accountName': 'accountName-example',
+    payload = {'data': {'accountName': 'Operating account',
                   'connectorID': 'connector-1',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'defaultAsset': 'defaultAsset-example',
+                  'defaultAsset': 'EUR/2',
                   'defaultCurrency': 'defaultCurrency-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'pools': ['pools-example'],
                   'provider': 'provider-example',
                   'raw': {},
@@ -88,12 +88,12 @@ def test_create_account() -> None:
                   'type': 'UNKNOWN'}}
     responses.add('POST', BASE_URL + '/api/payments/accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'value-example'}))
-    check_wire(sent_request(), 'POST', '/api/payments/accounts', [], {}, {'accountName': 'accountName-example',
+    res = s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='Operating account', default_asset='EUR/2', metadata={'order_id': 'order-1234'}))
+    check_wire(sent_request(), 'POST', '/api/payments/accounts', [], {}, {'accountName': 'Operating account',
          'connectorID': 'connector-1',
          'createdAt': '2024-01-02T03:04:05Z',
-         'defaultAsset': 'defaultAsset-example',
-         'metadata': {'key1': 'value-example'},
+         'defaultAsset': 'EUR/2',
+         'metadata': {'order_id': 'order-1234'},
          'reference': 'ref:001',
          'type': 'UNKNOWN'}, True)
     assert res.status_code == 200
@@ -107,7 +107,7 @@ def test_create_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='accountName-example', default_asset='defaultAsset-example', metadata={'key1': 'value-example'}))
+        s.payments.v1.create_account(request=shared.AccountRequest(connector_id='connector-1', created_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), reference='ref:001', type=shared.AccountType.UNKNOWN, account_name='Operating account', default_asset='EUR/2', metadata={'order_id': 'order-1234'}))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -116,13 +116,13 @@ def test_create_account_error() -> None:
 @responses.activate
 def test_create_bank_account() -> None:
     payload = {'data': {'accountID': 'accountID-1',
-                  'accountNumber': 'accountNumber-example',
+                  'accountNumber': '12345678',
                   'connectorID': 'connector-1',
-                  'country': 'country-example',
+                  'country': 'FR',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'iban': 'iban-example',
+                  'iban': 'FR7630006000011234567890189',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -130,17 +130,17 @@ def test_create_bank_account() -> None:
                                        'createdAt': '2024-01-02T03:04:05Z',
                                        'id': 'id-1',
                                        'provider': 'provider-example'}],
-                  'swiftBicCode': 'swiftBicCode-example'}}
+                  'swiftBicCode': 'BNPAFRPPXXX'}}
     responses.add('POST', BASE_URL + '/api/payments/bank-accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'value-example'}, swift_bic_code='swiftBicCode-example'))
-    check_wire(sent_request(), 'POST', '/api/payments/bank-accounts', [], {}, {'accountNumber': 'accountNumber-example',
+    res = s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='FR', name='example-name', account_number='12345678', iban='FR7630006000011234567890189', metadata={'order_id': 'order-1234'}, swift_bic_code='BNPAFRPPXXX'))
+    check_wire(sent_request(), 'POST', '/api/payments/bank-accounts', [], {}, {'accountNumber': '12345678',
          'connectorID': 'connector-1',
-         'country': 'country-example',
-         'iban': 'iban-example',
-         'metadata': {'key1': 'value-example'},
+         'country': 'FR',
+         'iban': 'FR7630006000011234567890189',
+         'metadata': {'order_id': 'order-1234'},
          'name': 'example-name',
-         'swiftBicCode': 'swiftBicCode-example'}, True)
+         'swiftBicCode': 'BNPAFRPPXXX'}, True)
     assert res.status_code == 200
     assert isinstance(res.bank_account_response, shared.BankAccountResponse)
     assert _wire(res.bank_account_response) == payload
@@ -152,7 +152,7 @@ def test_create_bank_account_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/bank-accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='country-example', name='example-name', account_number='accountNumber-example', iban='iban-example', metadata={'key1': 'value-example'}, swift_bic_code='swiftBicCode-example'))
+        s.payments.v1.create_bank_account(request=shared.BankAccountRequest(connector_id='connector-1', country='FR', name='example-name', account_number='12345678', iban='FR7630006000011234567890189', metadata={'order_id': 'order-1234'}, swift_bic_code='BNPAFRPPXXX'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -172,7 +172,7 @@ def test_create_payment() -> None:
                   'destinationAccountID': 'destinationAccountID-1',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'provider': 'STRIPE',
                   'raw': {},
                   'reference': 'ref:001',
@@ -215,8 +215,8 @@ def test_create_pool() -> None:
     payload = {'data': {'accounts': ['accounts-example'], 'id': 'id-1', 'name': 'example-name'}}
     responses.add('POST', BASE_URL + '/api/payments/pools', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['accountIDs-example'], name='example-name'))
-    check_wire(sent_request(), 'POST', '/api/payments/pools', [], {}, {'accountIDs': ['accountIDs-example'], 'name': 'example-name'}, True)
+    res = s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['acc-001'], name='example-name'))
+    check_wire(sent_request(), 'POST', '/api/payments/pools', [], {}, {'accountIDs': ['acc-001'], 'name': 'example-name'}, True)
     assert res.status_code == 200
     assert isinstance(res.pool_response, shared.PoolResponse)
     assert _wire(res.pool_response) == payload
@@ -228,7 +228,7 @@ def test_create_pool_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/pools', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['accountIDs-example'], name='example-name'))
+        s.payments.v1.create_pool(request=shared.PoolRequest(account_i_ds=['acc-001'], name='example-name'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -240,12 +240,12 @@ def test_create_transfer_initiation() -> None:
                   'asset': 'USD/2',
                   'connectorID': 'connector-1',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'description': 'description-example',
+                  'description': 'Monthly supplier payout',
                   'destinationAccountID': 'destinationAccountID-1',
                   'error': 'error-example',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'reference': 'ref:001',
                   'relatedAdjustments': [{'adjustmentID': 'adjustmentID-1',
                                           'createdAt': '2024-01-02T03:04:05Z',
@@ -261,13 +261,13 @@ def test_create_transfer_initiation() -> None:
                   'type': 'TRANSFER'}}
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'value-example'}, provider=shared.Connector.STRIPE))
+    res = s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='Monthly supplier payout', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'order_id': 'order-1234'}, provider=shared.Connector.STRIPE))
     check_wire(sent_request(), 'POST', '/api/payments/transfer-initiations', [], {}, {'amount': 1180591620717411303424,
          'asset': 'USD/2',
          'connectorID': 'connector-1',
-         'description': 'description-example',
+         'description': 'Monthly supplier payout',
          'destinationAccountID': 'destinationAccountID-1',
-         'metadata': {'key1': 'value-example'},
+         'metadata': {'order_id': 'order-1234'},
          'provider': 'STRIPE',
          'reference': 'ref:001',
          'scheduledAt': '2024-01-02T03:04:05Z',
@@ -285,7 +285,7 @@ def test_create_transfer_initiation_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'key1': 'value-example'}, provider=shared.Connector.STRIPE))
+        s.payments.v1.create_transfer_initiation(request=shared.TransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='Monthly supplier payout', destination_account_id='destinationAccountID-1', reference='ref:001', scheduled_at=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), source_account_id='sourceAccountID-1', type=shared.TransferInitiationRequestType.TRANSFER, validated=True, connector_id='connector-1', metadata={'order_id': 'order-1234'}, provider=shared.Connector.STRIPE))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -336,13 +336,13 @@ def test_delete_transfer_initiation_error() -> None:
 @responses.activate
 def test_forward_bank_account() -> None:
     payload = {'data': {'accountID': 'accountID-1',
-                  'accountNumber': 'accountNumber-example',
+                  'accountNumber': '12345678',
                   'connectorID': 'connector-1',
-                  'country': 'country-example',
+                  'country': 'FR',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'iban': 'iban-example',
+                  'iban': 'FR7630006000011234567890189',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -350,7 +350,7 @@ def test_forward_bank_account() -> None:
                                        'createdAt': '2024-01-02T03:04:05Z',
                                        'id': 'id-1',
                                        'provider': 'provider-example'}],
-                  'swiftBicCode': 'swiftBicCode-example'}}
+                  'swiftBicCode': 'BNPAFRPPXXX'}}
     responses.add('POST', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1/forward', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.payments.v1.forward_bank_account(request=operations.ForwardBankAccountRequest(forward_bank_account_request=shared.ForwardBankAccountRequest(connector_id='connector-1'), bank_account_id='bankAccountId-1'))
@@ -386,8 +386,8 @@ def test_get_account_balances() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/accounts/accountId-1/balances', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.get_account_balances(request=operations.GetAccountBalancesRequest(account_id='accountId-1', asset='USD/2', cursor='aGVsbG8gY3Vyc29y', from_=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), limit=100, page_size=15, sort=['sort-example'], to=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
-    check_wire(sent_request(), 'GET', '/api/payments/accounts/accountId-1/balances', [('asset', 'USD/2'), ('cursor', 'aGVsbG8gY3Vyc29y'), ('from', '2024-01-02T03:04:05Z'), ('limit', '100'), ('pageSize', '15'), ('sort', 'sort-example'), ('to', '2024-01-02T03:04:05Z')], {}, None, False)
+    res = s.payments.v1.get_account_balances(request=operations.GetAccountBalancesRequest(account_id='accountId-1', asset='USD/2', from_=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), limit=100, page_size=15, sort=['createdAt:desc'], to=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+    check_wire(sent_request(), 'GET', '/api/payments/accounts/accountId-1/balances', [('asset', 'USD/2'), ('from', '2024-01-02T03:04:05Z'), ('limit', '100'), ('pageSize', '15'), ('sort', 'createdAt:desc'), ('to', '2024-01-02T03:04:05Z')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.balances_cursor, shared.BalancesCursor)
     assert _wire(res.balances_cursor) == payload
@@ -399,7 +399,7 @@ def test_get_account_balances_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/accounts/accountId-1/balances', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.get_account_balances(request=operations.GetAccountBalancesRequest(account_id='accountId-1', asset='USD/2', cursor='aGVsbG8gY3Vyc29y', from_=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), limit=100, page_size=15, sort=['sort-example'], to=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
+        s.payments.v1.get_account_balances(request=operations.GetAccountBalancesRequest(account_id='accountId-1', asset='USD/2', from_=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc), limit=100, page_size=15, sort=['createdAt:desc'], to=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -408,13 +408,13 @@ def test_get_account_balances_error() -> None:
 @responses.activate
 def test_get_bank_account() -> None:
     payload = {'data': {'accountID': 'accountID-1',
-                  'accountNumber': 'accountNumber-example',
+                  'accountNumber': '12345678',
                   'connectorID': 'connector-1',
-                  'country': 'country-example',
+                  'country': 'FR',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'iban': 'iban-example',
+                  'iban': 'FR7630006000011234567890189',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name',
                   'provider': 'provider-example',
                   'relatedAccounts': [{'accountID': 'accountID-1',
@@ -422,7 +422,7 @@ def test_get_bank_account() -> None:
                                        'createdAt': '2024-01-02T03:04:05Z',
                                        'id': 'id-1',
                                        'provider': 'provider-example'}],
-                  'swiftBicCode': 'swiftBicCode-example'}}
+                  'swiftBicCode': 'BNPAFRPPXXX'}}
     responses.add('GET', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.payments.v1.get_bank_account(request=operations.GetBankAccountRequest(bank_account_id='bankAccountId-1'))
@@ -522,7 +522,7 @@ def test_get_payment() -> None:
                   'destinationAccountID': 'destinationAccountID-1',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'provider': 'STRIPE',
                   'raw': {},
                   'reference': 'ref:001',
@@ -605,12 +605,12 @@ def test_get_transfer_initiation() -> None:
                   'asset': 'USD/2',
                   'connectorID': 'connector-1',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'description': 'description-example',
+                  'description': 'Monthly supplier payout',
                   'destinationAccountID': 'destinationAccountID-1',
                   'error': 'error-example',
                   'id': 'id-1',
                   'initialAmount': 1180591620717411303424,
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'reference': 'ref:001',
                   'relatedAdjustments': [{'adjustmentID': 'adjustmentID-1',
                                           'createdAt': '2024-01-02T03:04:05Z',
@@ -650,11 +650,8 @@ def test_install_connector() -> None:
     payload = {'data': {'connectorID': 'connector-1'}}
     responses.add('POST', BASE_URL + '/api/payments/connectors/STRIPE', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.install_connector(request=operations.InstallConnectorRequest(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='pollingPeriod-example'), connector=shared.Connector.STRIPE))
-    check_wire(sent_request(), 'POST', '/api/payments/connectors/STRIPE', [], {}, {'apiKey': 'apiKey-example',
-         'name': 'example-name',
-         'pageSize': 15,
-         'pollingPeriod': 'pollingPeriod-example'}, True)
+    res = s.payments.v1.install_connector(request=operations.InstallConnectorRequest(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='30s'), connector=shared.Connector.STRIPE))
+    check_wire(sent_request(), 'POST', '/api/payments/connectors/STRIPE', [], {}, {'apiKey': 'apiKey-example', 'name': 'example-name', 'pageSize': 15, 'pollingPeriod': '30s'}, True)
     assert res.status_code == 201
     assert isinstance(res.connector_response, shared.ConnectorResponse)
     assert _wire(res.connector_response) == payload
@@ -666,7 +663,7 @@ def test_install_connector_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/connectors/STRIPE', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.install_connector(request=operations.InstallConnectorRequest(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='pollingPeriod-example'), connector=shared.Connector.STRIPE))
+        s.payments.v1.install_connector(request=operations.InstallConnectorRequest(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='30s'), connector=shared.Connector.STRIPE))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -702,7 +699,7 @@ def test_list_all_connectors_error() -> None:
 @responses.activate
 def test_list_bank_accounts() -> None:
     payload = {'cursor': {'data': [{'connectorID': 'connector-1',
-                              'country': 'country-example',
+                              'country': 'FR',
                               'createdAt': '2024-01-02T03:04:05Z',
                               'id': 'id-1',
                               'name': 'example-name'}],
@@ -712,8 +709,8 @@ def test_list_bank_accounts() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/bank-accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.list_bank_accounts(request=operations.ListBankAccountsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, sort=['sort-example']))
-    check_wire(sent_request(), 'GET', '/api/payments/bank-accounts', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('sort', 'sort-example')], {}, None, False)
+    res = s.payments.v1.list_bank_accounts(request=operations.ListBankAccountsRequest(page_size=15, sort=['createdAt:desc']))
+    check_wire(sent_request(), 'GET', '/api/payments/bank-accounts', [('pageSize', '15'), ('sort', 'createdAt:desc')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.bank_accounts_cursor, shared.BankAccountsCursor)
     assert _wire(res.bank_accounts_cursor) == payload
@@ -725,7 +722,7 @@ def test_list_bank_accounts_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/bank-accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.list_bank_accounts(request=operations.ListBankAccountsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, sort=['sort-example']))
+        s.payments.v1.list_bank_accounts(request=operations.ListBankAccountsRequest(page_size=15, sort=['createdAt:desc']))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -771,8 +768,8 @@ def test_list_connector_tasks() -> None:
     responses.add('GET', BASE_URL + '/api/payments/connectors/STRIPE/tasks', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.payments.v1.list_connector_tasks(request=operations.ListConnectorTasksRequest(connector=shared.Connector.STRIPE, cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/payments/connectors/STRIPE/tasks', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+        res = s.payments.v1.list_connector_tasks(request=operations.ListConnectorTasksRequest(connector=shared.Connector.STRIPE, page_size=15))
+    check_wire(sent_request(), 'GET', '/api/payments/connectors/STRIPE/tasks', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.tasks_cursor, shared.TasksCursor)
     assert _wire(res.tasks_cursor) == payload
@@ -785,7 +782,7 @@ def test_list_connector_tasks_error() -> None:
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
         with pytest.warns(DeprecationWarning):
-            s.payments.v1.list_connector_tasks(request=operations.ListConnectorTasksRequest(connector=shared.Connector.STRIPE, cursor='aGVsbG8gY3Vyc29y', page_size=15))
+            s.payments.v1.list_connector_tasks(request=operations.ListConnectorTasksRequest(connector=shared.Connector.STRIPE, page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -806,8 +803,8 @@ def test_list_connector_tasks_v1() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/connectors/STRIPE/connector-1/tasks', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.list_connector_tasks_v1(request=operations.ListConnectorTasksV1Request(connector=shared.Connector.STRIPE, connector_id='connector-1', cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/payments/connectors/STRIPE/connector-1/tasks', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.payments.v1.list_connector_tasks_v1(request=operations.ListConnectorTasksV1Request(connector=shared.Connector.STRIPE, connector_id='connector-1', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/payments/connectors/STRIPE/connector-1/tasks', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.tasks_cursor, shared.TasksCursor)
     assert _wire(res.tasks_cursor) == payload
@@ -819,7 +816,7 @@ def test_list_connector_tasks_v1_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/connectors/STRIPE/connector-1/tasks', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.list_connector_tasks_v1(request=operations.ListConnectorTasksV1Request(connector=shared.Connector.STRIPE, connector_id='connector-1', cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.payments.v1.list_connector_tasks_v1(request=operations.ListConnectorTasksV1Request(connector=shared.Connector.STRIPE, connector_id='connector-1', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -839,7 +836,7 @@ def test_list_payments() -> None:
                               'destinationAccountID': 'destinationAccountID-1',
                               'id': 'id-1',
                               'initialAmount': 1180591620717411303424,
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'raw': {},
                               'reference': 'ref:001',
                               'scheme': 'unknown',
@@ -852,8 +849,8 @@ def test_list_payments() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/payments', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.list_payments(request=operations.ListPaymentsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
-    check_wire(sent_request(), 'GET', '/api/payments/payments', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('query', 'query-example'), ('sort', 'sort-example')], {}, None, False)
+    res = s.payments.v1.list_payments(request=operations.ListPaymentsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
+    check_wire(sent_request(), 'GET', '/api/payments/payments', [('pageSize', '15'), ('query', '{"$match": {"reference": "acc-001"}}'), ('sort', 'createdAt:desc')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.payments_cursor, shared.PaymentsCursor)
     assert _wire(res.payments_cursor) == payload
@@ -865,7 +862,7 @@ def test_list_payments_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/payments', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.list_payments(request=operations.ListPaymentsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
+        s.payments.v1.list_payments(request=operations.ListPaymentsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -880,8 +877,8 @@ def test_list_pools() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/pools', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.list_pools(request=operations.ListPoolsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
-    check_wire(sent_request(), 'GET', '/api/payments/pools', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('query', 'query-example'), ('sort', 'sort-example')], {}, None, False)
+    res = s.payments.v1.list_pools(request=operations.ListPoolsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
+    check_wire(sent_request(), 'GET', '/api/payments/pools', [('pageSize', '15'), ('query', '{"$match": {"reference": "acc-001"}}'), ('sort', 'createdAt:desc')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.pools_cursor, shared.PoolsCursor)
     assert _wire(res.pools_cursor) == payload
@@ -893,7 +890,7 @@ def test_list_pools_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/pools', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.list_pools(request=operations.ListPoolsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
+        s.payments.v1.list_pools(request=operations.ListPoolsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -905,7 +902,7 @@ def test_list_transfer_initiations() -> None:
                               'asset': 'USD/2',
                               'connectorID': 'connector-1',
                               'createdAt': '2024-01-02T03:04:05Z',
-                              'description': 'description-example',
+                              'description': 'Monthly supplier payout',
                               'destinationAccountID': 'destinationAccountID-1',
                               'error': 'error-example',
                               'id': 'id-1',
@@ -921,8 +918,8 @@ def test_list_transfer_initiations() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.list_transfer_initiations(request=operations.ListTransferInitiationsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
-    check_wire(sent_request(), 'GET', '/api/payments/transfer-initiations', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('query', 'query-example'), ('sort', 'sort-example')], {}, None, False)
+    res = s.payments.v1.list_transfer_initiations(request=operations.ListTransferInitiationsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
+    check_wire(sent_request(), 'GET', '/api/payments/transfer-initiations', [('pageSize', '15'), ('query', '{"$match": {"reference": "acc-001"}}'), ('sort', 'createdAt:desc')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.transfer_initiations_cursor, shared.TransferInitiationsCursor)
     assert _wire(res.transfer_initiations_cursor) == payload
@@ -934,7 +931,7 @@ def test_list_transfer_initiations_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/transfer-initiations', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.list_transfer_initiations(request=operations.ListTransferInitiationsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
+        s.payments.v1.list_transfer_initiations(request=operations.ListTransferInitiationsRequest(page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -942,13 +939,13 @@ def test_list_transfer_initiations_error() -> None:
 
 @responses.activate
 def test_paymentsget_account() -> None:
-    payload = {'data': {'accountName': 'accountName-example',
+    payload = {'data': {'accountName': 'Operating account',
                   'connectorID': 'connector-1',
                   'createdAt': '2024-01-02T03:04:05Z',
-                  'defaultAsset': 'defaultAsset-example',
+                  'defaultAsset': 'EUR/2',
                   'defaultCurrency': 'defaultCurrency-example',
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'pools': ['pools-example'],
                   'provider': 'provider-example',
                   'raw': {},
@@ -1001,13 +998,13 @@ def test_paymentsget_server_info_error() -> None:
 
 @responses.activate
 def test_paymentslist_accounts() -> None:
-    payload = {'cursor': {'data': [{'accountName': 'accountName-example',
+    payload = {'cursor': {'data': [{'accountName': 'Operating account',
                               'connectorID': 'connector-1',
                               'createdAt': '2024-01-02T03:04:05Z',
-                              'defaultAsset': 'defaultAsset-example',
+                              'defaultAsset': 'EUR/2',
                               'defaultCurrency': 'defaultCurrency-example',
                               'id': 'id-1',
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'raw': {},
                               'reference': 'ref:001',
                               'type': 'UNKNOWN'}],
@@ -1017,8 +1014,8 @@ def test_paymentslist_accounts() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/payments/accounts', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.paymentslist_accounts(request=operations.PaymentslistAccountsRequest(request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
-    check_wire(sent_request(), 'GET', '/api/payments/accounts', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('query', 'query-example'), ('sort', 'sort-example')], {}, {'$match': {'address': 'users:'}}, True)
+    res = s.payments.v1.paymentslist_accounts(request=operations.PaymentslistAccountsRequest(request_body={'$match': {'reference': 'acc-001'}}, page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
+    check_wire(sent_request(), 'GET', '/api/payments/accounts', [('pageSize', '15'), ('query', '{"$match": {"reference": "acc-001"}}'), ('sort', 'createdAt:desc')], {}, {'$match': {'reference': 'acc-001'}}, True)
     assert res.status_code == 200
     assert isinstance(res.accounts_cursor, shared.AccountsCursor)
     assert _wire(res.accounts_cursor) == payload
@@ -1030,7 +1027,7 @@ def test_paymentslist_accounts_error() -> None:
     responses.add('GET', BASE_URL + '/api/payments/accounts', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.paymentslist_accounts(request=operations.PaymentslistAccountsRequest(request_body={'$match': {'address': 'users:'}}, cursor='aGVsbG8gY3Vyc29y', page_size=15, query='query-example', sort=['sort-example']))
+        s.payments.v1.paymentslist_accounts(request=operations.PaymentslistAccountsRequest(request_body={'$match': {'reference': 'acc-001'}}, page_size=15, query='{"$match": {"reference": "acc-001"}}', sort=['createdAt:desc']))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1041,7 +1038,7 @@ def test_read_connector_config() -> None:
     payload = {'data': {'apiKey': 'apiKey-example',
                   'name': 'example-name',
                   'pageSize': 15,
-                  'pollingPeriod': 'pollingPeriod-example'}}
+                  'pollingPeriod': '30s'}}
     responses.add('GET', BASE_URL + '/api/payments/connectors/STRIPE/config', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
@@ -1070,7 +1067,7 @@ def test_read_connector_config_v1() -> None:
     payload = {'data': {'apiKey': 'apiKey-example',
                   'name': 'example-name',
                   'pageSize': 15,
-                  'pollingPeriod': 'pollingPeriod-example'}}
+                  'pollingPeriod': '30s'}}
     responses.add('GET', BASE_URL + '/api/payments/connectors/STRIPE/connector-1/config', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.payments.v1.read_connector_config_v1(request=operations.ReadConnectorConfigV1Request(connector=shared.Connector.STRIPE, connector_id='connector-1'))
@@ -1182,11 +1179,11 @@ def test_retry_transfer_initiation_error() -> None:
 def test_reverse_transfer_initiation() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations/transferId-1/reverse', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'value-example'}, reference='ref:001'), transfer_id='transferId-1'))
+    res = s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, reference='ref:001'), transfer_id='transferId-1'))
     check_wire(sent_request(), 'POST', '/api/payments/transfer-initiations/transferId-1/reverse', [], {}, {'amount': 1180591620717411303424,
          'asset': 'USD/2',
-         'description': 'description-example',
-         'metadata': {'key1': 'value-example'},
+         'description': 'Monthly supplier payout',
+         'metadata': {'order_id': 'order-1234'},
          'reference': 'ref:001'}, True)
     assert res.status_code == 204
 
@@ -1197,7 +1194,7 @@ def test_reverse_transfer_initiation_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/transfer-initiations/transferId-1/reverse', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='description-example', metadata={'key1': 'value-example'}, reference='ref:001'), transfer_id='transferId-1'))
+        s.payments.v1.reverse_transfer_initiation(request=operations.ReverseTransferInitiationRequest(reverse_transfer_initiation_request=shared.ReverseTransferInitiationRequest(amount=1180591620717411303424, asset='USD/2', description='Monthly supplier payout', metadata={'order_id': 'order-1234'}, reference='ref:001'), transfer_id='transferId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1272,8 +1269,8 @@ def test_uninstall_connector_v1_error() -> None:
 def test_update_bank_account_metadata() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'value-example'}), bank_account_id='bankAccountId-1'))
-    check_wire(sent_request(), 'PATCH', '/api/payments/bank-accounts/bankAccountId-1/metadata', [], {}, {'metadata': {'key1': 'value-example'}}, True)
+    res = s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'order_id': 'order-1234'}), bank_account_id='bankAccountId-1'))
+    check_wire(sent_request(), 'PATCH', '/api/payments/bank-accounts/bankAccountId-1/metadata', [], {}, {'metadata': {'order_id': 'order-1234'}}, True)
     assert res.status_code == 204
 
 
@@ -1283,7 +1280,7 @@ def test_update_bank_account_metadata_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/bank-accounts/bankAccountId-1/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'key1': 'value-example'}), bank_account_id='bankAccountId-1'))
+        s.payments.v1.update_bank_account_metadata(request=operations.UpdateBankAccountMetadataRequest(update_bank_account_metadata_request=shared.UpdateBankAccountMetadataRequest(metadata={'order_id': 'order-1234'}), bank_account_id='bankAccountId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1293,11 +1290,8 @@ def test_update_bank_account_metadata_error() -> None:
 def test_update_connector_config_v1() -> None:
     responses.add('POST', BASE_URL + '/api/payments/connectors/STRIPE/connector-1/config', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.update_connector_config_v1(request=operations.UpdateConnectorConfigV1Request(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='pollingPeriod-example'), connector=shared.Connector.STRIPE, connector_id='connector-1'))
-    check_wire(sent_request(), 'POST', '/api/payments/connectors/STRIPE/connector-1/config', [], {}, {'apiKey': 'apiKey-example',
-         'name': 'example-name',
-         'pageSize': 15,
-         'pollingPeriod': 'pollingPeriod-example'}, True)
+    res = s.payments.v1.update_connector_config_v1(request=operations.UpdateConnectorConfigV1Request(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='30s'), connector=shared.Connector.STRIPE, connector_id='connector-1'))
+    check_wire(sent_request(), 'POST', '/api/payments/connectors/STRIPE/connector-1/config', [], {}, {'apiKey': 'apiKey-example', 'name': 'example-name', 'pageSize': 15, 'pollingPeriod': '30s'}, True)
     assert res.status_code == 204
 
 
@@ -1307,7 +1301,7 @@ def test_update_connector_config_v1_error() -> None:
     responses.add('POST', BASE_URL + '/api/payments/connectors/STRIPE/connector-1/config', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.update_connector_config_v1(request=operations.UpdateConnectorConfigV1Request(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='pollingPeriod-example'), connector=shared.Connector.STRIPE, connector_id='connector-1'))
+        s.payments.v1.update_connector_config_v1(request=operations.UpdateConnectorConfigV1Request(connector_config=shared.StripeConfig(api_key='apiKey-example', name='example-name', page_size=15, polling_period='30s'), connector=shared.Connector.STRIPE, connector_id='connector-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -1317,8 +1311,8 @@ def test_update_connector_config_v1_error() -> None:
 def test_update_metadata() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/payments/paymentId-1/metadata', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'value-example'}, payment_id='paymentId-1'))
-    check_wire(sent_request(), 'PATCH', '/api/payments/payments/paymentId-1/metadata', [], {}, {'key1': 'value-example'}, True)
+    res = s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'order_id': 'order-1234'}, payment_id='paymentId-1'))
+    check_wire(sent_request(), 'PATCH', '/api/payments/payments/paymentId-1/metadata', [], {}, {'order_id': 'order-1234'}, True)
     assert res.status_code == 204
 
 
@@ -1328,7 +1322,7 @@ def test_update_metadata_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/payments/payments/paymentId-1/metadata', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.PaymentsErrorResponse) as caught:
-        s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'key1': 'value-example'}, payment_id='paymentId-1'))
+        s.payments.v1.update_metadata(request=operations.UpdateMetadataRequest(request_body={'order_id': 'order-1234'}, payment_id='paymentId-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -31,15 +31,15 @@ def _wire(value: Any) -> Any:
 def test_create_policy() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
-                  'ledgerName': 'ledgerName-example',
-                  'ledgerQuery': {'key1': 'value'},
+                  'ledgerName': 'ledger001',
+                  'ledgerQuery': {'order_id': 'order-1234'},
                   'name': 'example-name',
                   'paymentsPoolID': 'paymentsPoolID-1'}}
     responses.add('POST', BASE_URL + '/api/reconciliation/policies', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledgerName-example', ledger_query={'key1': 'value'}, name='example-name', payments_pool_id='paymentsPoolID-1'))
-    check_wire(sent_request(), 'POST', '/api/reconciliation/policies', [], {}, {'ledgerName': 'ledgerName-example',
-         'ledgerQuery': {'key1': 'value'},
+    res = s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'$match': {'account': 'users:'}}, name='example-name', payments_pool_id='paymentsPoolID-1'))
+    check_wire(sent_request(), 'POST', '/api/reconciliation/policies', [], {}, {'ledgerName': 'ledger001',
+         'ledgerQuery': {'$match': {'account': 'users:'}},
          'name': 'example-name',
          'paymentsPoolID': 'paymentsPoolID-1'}, True)
     assert res.status_code == 201
@@ -55,7 +55,7 @@ def test_create_policy_error() -> None:
     responses.add('POST', BASE_URL + '/api/reconciliation/policies', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ReconciliationErrorResponse) as caught:
-        s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledgerName-example', ledger_query={'key1': 'value'}, name='example-name', payments_pool_id='paymentsPoolID-1'))
+        s.reconciliation.v1.create_policy(request=shared.PolicyRequest(ledger_name='ledger001', ledger_query={'$match': {'account': 'users:'}}, name='example-name', payments_pool_id='paymentsPoolID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -88,8 +88,8 @@ def test_delete_policy_error() -> None:
 def test_get_policy() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
-                  'ledgerName': 'ledgerName-example',
-                  'ledgerQuery': {'key1': 'value'},
+                  'ledgerName': 'ledger001',
+                  'ledgerQuery': {'order_id': 'order-1234'},
                   'name': 'example-name',
                   'paymentsPoolID': 'paymentsPoolID-1'}}
     responses.add('GET', BASE_URL + '/api/reconciliation/policies/policyID-1', json=payload, status=200)
@@ -118,11 +118,11 @@ def test_get_policy_error() -> None:
 @responses.activate
 def test_get_reconciliation() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'driftBalances': {'key1': 1180591620717411303424},
+                  'driftBalances': {'USD/2': 1180591620717411303424},
                   'error': 'error-example',
                   'id': 'id-1',
-                  'ledgerBalances': {'key1': 1180591620717411303424},
-                  'paymentsBalances': {'key1': 1180591620717411303424},
+                  'ledgerBalances': {'USD/2': 1180591620717411303424},
+                  'paymentsBalances': {'USD/2': 1180591620717411303424},
                   'policyID': 'policyID-1',
                   'reconciledAtLedger': '2024-01-02T03:04:05Z',
                   'reconciledAtPayments': '2024-01-02T03:04:05Z',
@@ -154,8 +154,8 @@ def test_get_reconciliation_error() -> None:
 def test_list_policies() -> None:
     payload = {'cursor': {'data': [{'createdAt': '2024-01-02T03:04:05Z',
                               'id': 'id-1',
-                              'ledgerName': 'ledgerName-example',
-                              'ledgerQuery': {'key1': 'value'},
+                              'ledgerName': 'ledger001',
+                              'ledgerQuery': {'order_id': 'order-1234'},
                               'name': 'example-name',
                               'paymentsPoolID': 'paymentsPoolID-1'}],
                     'hasMore': True,
@@ -164,8 +164,8 @@ def test_list_policies() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/reconciliation/policies', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.reconciliation.v1.list_policies(request=operations.ListPoliciesRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/reconciliation/policies', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.reconciliation.v1.list_policies(request=operations.ListPoliciesRequest(page_size=15))
+    check_wire(sent_request(), 'GET', '/api/reconciliation/policies', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.policies_cursor_response, shared.PoliciesCursorResponse)
     assert _wire(res.policies_cursor_response) == payload
@@ -179,7 +179,7 @@ def test_list_policies_error() -> None:
     responses.add('GET', BASE_URL + '/api/reconciliation/policies', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ReconciliationErrorResponse) as caught:
-        s.reconciliation.v1.list_policies(request=operations.ListPoliciesRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.reconciliation.v1.list_policies(request=operations.ListPoliciesRequest(page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -188,10 +188,10 @@ def test_list_policies_error() -> None:
 @responses.activate
 def test_list_reconciliations() -> None:
     payload = {'cursor': {'data': [{'createdAt': '2024-01-02T03:04:05Z',
-                              'driftBalances': {'key1': 1180591620717411303424},
+                              'driftBalances': {'USD/2': 1180591620717411303424},
                               'id': 'id-1',
-                              'ledgerBalances': {'key1': 1180591620717411303424},
-                              'paymentsBalances': {'key1': 1180591620717411303424},
+                              'ledgerBalances': {'USD/2': 1180591620717411303424},
+                              'paymentsBalances': {'USD/2': 1180591620717411303424},
                               'policyID': 'policyID-1',
                               'reconciledAtLedger': '2024-01-02T03:04:05Z',
                               'reconciledAtPayments': '2024-01-02T03:04:05Z',
@@ -202,8 +202,8 @@ def test_list_reconciliations() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/reconciliation/reconciliations', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.reconciliation.v1.list_reconciliations(request=operations.ListReconciliationsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/reconciliation/reconciliations', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15')], {}, None, False)
+    res = s.reconciliation.v1.list_reconciliations(request=operations.ListReconciliationsRequest(page_size=15))
+    check_wire(sent_request(), 'GET', '/api/reconciliation/reconciliations', [('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.reconciliations_cursor_response, shared.ReconciliationsCursorResponse)
     assert _wire(res.reconciliations_cursor_response) == payload
@@ -217,7 +217,7 @@ def test_list_reconciliations_error() -> None:
     responses.add('GET', BASE_URL + '/api/reconciliation/reconciliations', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.ReconciliationErrorResponse) as caught:
-        s.reconciliation.v1.list_reconciliations(request=operations.ListReconciliationsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15))
+        s.reconciliation.v1.list_reconciliations(request=operations.ListReconciliationsRequest(page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -226,11 +226,11 @@ def test_list_reconciliations_error() -> None:
 @responses.activate
 def test_reconcile() -> None:
     payload = {'data': {'createdAt': '2024-01-02T03:04:05Z',
-                  'driftBalances': {'key1': 1180591620717411303424},
+                  'driftBalances': {'USD/2': 1180591620717411303424},
                   'error': 'error-example',
                   'id': 'id-1',
-                  'ledgerBalances': {'key1': 1180591620717411303424},
-                  'paymentsBalances': {'key1': 1180591620717411303424},
+                  'ledgerBalances': {'USD/2': 1180591620717411303424},
+                  'paymentsBalances': {'USD/2': 1180591620717411303424},
                   'policyID': 'policyID-1',
                   'reconciledAtLedger': '2024-01-02T03:04:05Z',
                   'reconciledAtPayments': '2024-01-02T03:04:05Z',

@@ -29,26 +29,26 @@ def _wire(value: Any) -> Any:
 
 @responses.activate
 def test_search() -> None:
-    payload = {'cursor': {'data': [{'key1': 'value'}],
+    payload = {'cursor': {'data': [{'order_id': 'order-1234'}],
                     'hasMore': True,
                     'next': 'next-example',
                     'pageSize': 15,
                     'previous': 'previous-example',
                     'total': {'relation': 'relation-example', 'value': 100}},
-         'data': {'key1': 'value'}}
+         'data': {'order_id': 'order-1234'}}
     responses.add('POST', BASE_URL + '/api/search/', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.warns(DeprecationWarning):
-        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledgers-example'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='sort-example', target='target-example', terms=['terms-example']))
+        res = s.search.v1.search(request=shared.Query(after=['after-example'], cursor='aGVsbG8gY3Vyc29y', ledgers=['ledger001'], page_size=15, policy='policy-example', raw=shared.QueryRaw(), sort='createdAt:desc', target='TRANSACTION', terms=['source=world']))
     check_wire(sent_request(), 'POST', '/api/search/', [], {}, {'after': ['after-example'],
          'cursor': 'aGVsbG8gY3Vyc29y',
-         'ledgers': ['ledgers-example'],
+         'ledgers': ['ledger001'],
          'pageSize': 15,
          'policy': 'policy-example',
          'raw': {},
-         'sort': 'sort-example',
-         'target': 'target-example',
-         'terms': ['terms-example']}, True)
+         'sort': 'createdAt:desc',
+         'target': 'TRANSACTION',
+         'terms': ['source=world']}, True)
     assert res.status_code == 200
     assert isinstance(res.response, shared.Response)
     assert _wire(res.response) == payload

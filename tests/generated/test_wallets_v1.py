@@ -76,16 +76,16 @@ def test_create_balance_error() -> None:
 
 @responses.activate
 def test_create_wallet() -> None:
-    payload = {'data': {'balances': {'main': {'assets': {'key1': 1180591620717411303424}}},
+    payload = {'data': {'balances': {'main': {'assets': {'USD/2': 1180591620717411303424}}},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'ledger': 'ledger001',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'value-example'}, name='example-name'), idempotency_key='idem-7b1c'))
-    check_wire(sent_request(), 'POST', '/api/wallets/wallets', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'}, 'name': 'example-name'}, True)
+    res = s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'order_id': 'order-1234'}, name='example-name'), idempotency_key='idem-7b1c'))
+    check_wire(sent_request(), 'POST', '/api/wallets/wallets', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'order_id': 'order-1234'}, 'name': 'example-name'}, True)
     assert res.status_code == 201
     assert isinstance(res.create_wallet_response, shared.CreateWalletResponse)
     assert _wire(res.create_wallet_response) == payload
@@ -97,7 +97,7 @@ def test_create_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'key1': 'value-example'}, name='example-name'), idempotency_key='idem-7b1c'))
+        s.wallets.v1.create_wallet(request=operations.CreateWalletRequest(create_wallet_request=shared.CreateWalletRequest(metadata={'order_id': 'order-1234'}, name='example-name'), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -107,12 +107,12 @@ def test_create_wallet_error() -> None:
 def test_credit_wallet() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'value-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    res = s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/credit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
-         'balance': 'balance-example',
-         'metadata': {'key1': 'value-example'},
+         'balance': 'main',
+         'metadata': {'order_id': 'order-1234'},
          'reference': 'ref:001',
-         'sources': [{'identifier': 'identifier-example', 'type': 'ACCOUNT'}],
+         'sources': [{'identifier': 'users:001', 'type': 'ACCOUNT'}],
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 204
 
@@ -123,7 +123,7 @@ def test_credit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/credit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='balance-example', metadata={'key1': 'value-example'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+        s.wallets.v1.credit_wallet(request=operations.CreditWalletRequest(id='id-1', credit_wallet_request=shared.CreditWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), balance='main', metadata={'order_id': 'order-1234'}, reference='ref:001', sources=[shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT')], timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -131,19 +131,19 @@ def test_credit_wallet_error() -> None:
 
 @responses.activate
 def test_debit_wallet() -> None:
-    payload = {'data': {'description': 'description-example',
-                  'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
+    payload = {'data': {'description': 'Monthly supplier payout',
+                  'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'walletID': 'walletID-1'}}
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=201)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'value-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+    res = s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     check_wire(sent_request(), 'POST', '/api/wallets/wallets/id-1/debit', [], {'Idempotency-Key': 'idem-7b1c'}, {'amount': {'amount': 1180591620717411303424, 'asset': 'USD/2'},
-         'balances': ['balances-example'],
-         'description': 'description-example',
-         'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
-         'metadata': {'key1': 'value-example'},
+         'balances': ['main'],
+         'description': 'Monthly supplier payout',
+         'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
+         'metadata': {'order_id': 'order-1234'},
          'pending': True,
          'timestamp': '2024-01-02T03:04:05Z'}, True)
     assert res.status_code == 201
@@ -157,7 +157,7 @@ def test_debit_wallet_error() -> None:
     responses.add('POST', BASE_URL + '/api/wallets/wallets/id-1/debit', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'key1': 'value-example'}, balances=['balances-example'], description='description-example', destination=shared.LedgerAccountSubject(identifier='identifier-example', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
+        s.wallets.v1.debit_wallet(request=operations.DebitWalletRequest(id='id-1', debit_wallet_request=shared.DebitWalletRequest(amount=shared.Monetary(amount=1180591620717411303424, asset='USD/2'), metadata={'order_id': 'order-1234'}, balances=['main'], description='Monthly supplier payout', destination=shared.LedgerAccountSubject(identifier='users:001', type='ACCOUNT'), pending=True, timestamp=datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)), idempotency_key='idem-7b1c'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -165,14 +165,14 @@ def test_debit_wallet_error() -> None:
 
 @responses.activate
 def test_get_balance() -> None:
-    payload = {'data': {'assets': {'key1': 1180591620717411303424},
+    payload = {'data': {'assets': {'USD/2': 1180591620717411303424},
                   'expiresAt': '2024-01-02T03:04:05Z',
                   'name': 'example-name',
                   'priority': 1180591620717411303424}}
-    responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1/balances/balanceName-example', json=payload, status=200)
+    responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1/balances/main', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.get_balance(request=operations.GetBalanceRequest(balance_name='balanceName-example', id='id-1'))
-    check_wire(sent_request(), 'GET', '/api/wallets/wallets/id-1/balances/balanceName-example', [], {}, None, False)
+    res = s.wallets.v1.get_balance(request=operations.GetBalanceRequest(balance_name='main', id='id-1'))
+    check_wire(sent_request(), 'GET', '/api/wallets/wallets/id-1/balances/main', [], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.get_balance_response, shared.GetBalanceResponse)
     assert _wire(res.get_balance_response) == payload
@@ -181,10 +181,10 @@ def test_get_balance() -> None:
 @responses.activate
 def test_get_balance_error() -> None:
     payload = {'errorCode': 'VALIDATION', 'errorMessage': 'errorMessage-example'}
-    responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1/balances/balanceName-example', json=payload, status=400)
+    responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1/balances/main', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.get_balance(request=operations.GetBalanceRequest(balance_name='balanceName-example', id='id-1'))
+        s.wallets.v1.get_balance(request=operations.GetBalanceRequest(balance_name='main', id='id-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -192,10 +192,10 @@ def test_get_balance_error() -> None:
 
 @responses.activate
 def test_get_hold() -> None:
-    payload = {'data': {'description': 'description-example',
-                  'destination': {'identifier': 'identifier-example', 'type': 'ACCOUNT'},
+    payload = {'data': {'description': 'Monthly supplier payout',
+                  'destination': {'identifier': 'users:001', 'type': 'ACCOUNT'},
                   'id': 'id-1',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'originalAmount': 1180591620717411303424,
                   'remaining': 1180591620717411303424,
                   'walletID': 'walletID-1'}}
@@ -222,9 +222,9 @@ def test_get_hold_error() -> None:
 
 @responses.activate
 def test_get_holds() -> None:
-    payload = {'cursor': {'data': [{'description': 'description-example',
+    payload = {'cursor': {'data': [{'description': 'Monthly supplier payout',
                               'id': 'id-1',
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'walletID': 'walletID-1'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -232,8 +232,8 @@ def test_get_holds() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/wallets/holds', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value-example'}, page_size=15, wallet_id='walletID-1'))
-    check_wire(sent_request(), 'GET', '/api/wallets/holds', [('cursor', 'aGVsbG8gY3Vyc29y'), ('metadata[key1]', 'value-example'), ('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
+    res = s.wallets.v1.get_holds(request=operations.GetHoldsRequest(metadata={'order_id': 'order-1234'}, page_size=15, wallet_id='walletID-1'))
+    check_wire(sent_request(), 'GET', '/api/wallets/holds', [('metadata[order_id]', 'order-1234'), ('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.get_holds_response, shared.GetHoldsResponse)
     assert _wire(res.get_holds_response) == payload
@@ -245,7 +245,7 @@ def test_get_holds_error() -> None:
     responses.add('GET', BASE_URL + '/api/wallets/holds', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.get_holds(request=operations.GetHoldsRequest(cursor='aGVsbG8gY3Vyc29y', metadata={'key1': 'value-example'}, page_size=15, wallet_id='walletID-1'))
+        s.wallets.v1.get_holds(request=operations.GetHoldsRequest(metadata={'order_id': 'order-1234'}, page_size=15, wallet_id='walletID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -254,7 +254,7 @@ def test_get_holds_error() -> None:
 @responses.activate
 def test_get_transactions() -> None:
     payload = {'cursor': {'data': [{'id': 100,
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'postings': [{'amount': 1180591620717411303424,
                                             'asset': 'USD/2',
                                             'destination': 'users:002',
@@ -266,8 +266,8 @@ def test_get_transactions() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/wallets/transactions', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.get_transactions(request=operations.GetTransactionsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, wallet_id='walletID-1'))
-    check_wire(sent_request(), 'GET', '/api/wallets/transactions', [('cursor', 'aGVsbG8gY3Vyc29y'), ('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
+    res = s.wallets.v1.get_transactions(request=operations.GetTransactionsRequest(page_size=15, wallet_id='walletID-1'))
+    check_wire(sent_request(), 'GET', '/api/wallets/transactions', [('pageSize', '15'), ('walletID', 'walletID-1')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.get_transactions_response, shared.GetTransactionsResponse)
     assert _wire(res.get_transactions_response) == payload
@@ -279,7 +279,7 @@ def test_get_transactions_error() -> None:
     responses.add('GET', BASE_URL + '/api/wallets/transactions', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.get_transactions(request=operations.GetTransactionsRequest(cursor='aGVsbG8gY3Vyc29y', page_size=15, wallet_id='walletID-1'))
+        s.wallets.v1.get_transactions(request=operations.GetTransactionsRequest(page_size=15, wallet_id='walletID-1'))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -287,11 +287,11 @@ def test_get_transactions_error() -> None:
 
 @responses.activate
 def test_get_wallet() -> None:
-    payload = {'data': {'balances': {'main': {'assets': {'key1': 1180591620717411303424}}},
+    payload = {'data': {'balances': {'main': {'assets': {'USD/2': 1180591620717411303424}}},
                   'createdAt': '2024-01-02T03:04:05Z',
                   'id': 'id-1',
                   'ledger': 'ledger001',
-                  'metadata': {'key1': 'value-example'},
+                  'metadata': {'order_id': 'order-1234'},
                   'name': 'example-name'}}
     responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
@@ -316,14 +316,14 @@ def test_get_wallet_error() -> None:
 
 @responses.activate
 def test_get_wallet_summary() -> None:
-    payload = {'availableFunds': {'key1': 1180591620717411303424},
-         'balances': [{'assets': {'key1': 1180591620717411303424},
+    payload = {'availableFunds': {'USD/2': 1180591620717411303424},
+         'balances': [{'assets': {'USD/2': 1180591620717411303424},
                        'expiresAt': '2024-01-02T03:04:05Z',
                        'name': 'example-name',
                        'priority': 1180591620717411303424}],
-         'expirableFunds': {'key1': 1180591620717411303424},
-         'expiredFunds': {'key1': 1180591620717411303424},
-         'holdFunds': {'key1': 1180591620717411303424}}
+         'expirableFunds': {'USD/2': 1180591620717411303424},
+         'expiredFunds': {'USD/2': 1180591620717411303424},
+         'holdFunds': {'USD/2': 1180591620717411303424}}
     responses.add('GET', BASE_URL + '/api/wallets/wallets/id-1/summary', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
     res = s.wallets.v1.get_wallet_summary(request=operations.GetWalletSummaryRequest(id='id-1'))
@@ -366,7 +366,7 @@ def test_list_wallets() -> None:
     payload = {'cursor': {'data': [{'createdAt': '2024-01-02T03:04:05Z',
                               'id': 'id-1',
                               'ledger': 'ledger001',
-                              'metadata': {'key1': 'value-example'},
+                              'metadata': {'order_id': 'order-1234'},
                               'name': 'example-name'}],
                     'hasMore': True,
                     'next': 'next-example',
@@ -374,8 +374,8 @@ def test_list_wallets() -> None:
                     'previous': 'previous-example'}}
     responses.add('GET', BASE_URL + '/api/wallets/wallets', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'value-example'}, name='example-name', page_size=15))
-    check_wire(sent_request(), 'GET', '/api/wallets/wallets', [('cursor', 'aGVsbG8gY3Vyc29y'), ('expand', 'volumes'), ('metadata[key1]', 'value-example'), ('name', 'example-name'), ('pageSize', '15')], {}, None, False)
+    res = s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(expand='volumes', metadata={'order_id': 'order-1234'}, name='example-name', page_size=15))
+    check_wire(sent_request(), 'GET', '/api/wallets/wallets', [('expand', 'volumes'), ('metadata[order_id]', 'order-1234'), ('name', 'example-name'), ('pageSize', '15')], {}, None, False)
     assert res.status_code == 200
     assert isinstance(res.list_wallets_response, shared.ListWalletsResponse)
     assert _wire(res.list_wallets_response) == payload
@@ -387,7 +387,7 @@ def test_list_wallets_error() -> None:
     responses.add('GET', BASE_URL + '/api/wallets/wallets', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(cursor='aGVsbG8gY3Vyc29y', expand='volumes', metadata={'key1': 'value-example'}, name='example-name', page_size=15))
+        s.wallets.v1.list_wallets(request=operations.ListWalletsRequest(expand='volumes', metadata={'order_id': 'order-1234'}, name='example-name', page_size=15))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -397,8 +397,8 @@ def test_list_wallets_error() -> None:
 def test_update_wallet() -> None:
     responses.add('PATCH', BASE_URL + '/api/wallets/wallets/id-1', status=204)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'value-example'})))
-    check_wire(sent_request(), 'PATCH', '/api/wallets/wallets/id-1', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'key1': 'value-example'}}, True)
+    res = s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'order_id': 'order-1234'})))
+    check_wire(sent_request(), 'PATCH', '/api/wallets/wallets/id-1', [], {'Idempotency-Key': 'idem-7b1c'}, {'metadata': {'order_id': 'order-1234'}}, True)
     assert res.status_code == 204
 
 
@@ -408,7 +408,7 @@ def test_update_wallet_error() -> None:
     responses.add('PATCH', BASE_URL + '/api/wallets/wallets/id-1', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WalletsErrorResponse) as caught:
-        s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'key1': 'value-example'})))
+        s.wallets.v1.update_wallet(request=operations.UpdateWalletRequest(id='id-1', idempotency_key='idem-7b1c', request_body=operations.UpdateWalletRequestBody(metadata={'order_id': 'order-1234'})))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload

@@ -32,7 +32,7 @@ def test_activate_config() -> None:
     payload = {'data': {'active': True,
                   'createdAt': '2024-01-02T03:04:05Z',
                   'endpoint': 'https://example.com/webhook',
-                  'eventTypes': ['eventTypes-example'],
+                  'eventTypes': ['ledger.committed_transactions'],
                   'id': 'id-1',
                   'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
@@ -62,7 +62,7 @@ def test_change_config_secret() -> None:
     payload = {'data': {'active': True,
                   'createdAt': '2024-01-02T03:04:05Z',
                   'endpoint': 'https://example.com/webhook',
-                  'eventTypes': ['eventTypes-example'],
+                  'eventTypes': ['ledger.committed_transactions'],
                   'id': 'id-1',
                   'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
@@ -92,7 +92,7 @@ def test_deactivate_config() -> None:
     payload = {'data': {'active': True,
                   'createdAt': '2024-01-02T03:04:05Z',
                   'endpoint': 'https://example.com/webhook',
-                  'eventTypes': ['eventTypes-example'],
+                  'eventTypes': ['ledger.committed_transactions'],
                   'id': 'id-1',
                   'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
@@ -143,7 +143,7 @@ def test_get_many_configs() -> None:
     payload = {'cursor': {'data': [{'active': True,
                               'createdAt': '2024-01-02T03:04:05Z',
                               'endpoint': 'https://example.com/webhook',
-                              'eventTypes': ['eventTypes-example'],
+                              'eventTypes': ['ledger.committed_transactions'],
                               'id': 'id-1',
                               'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                               'updatedAt': '2024-01-02T03:04:05Z'}],
@@ -174,15 +174,15 @@ def test_insert_config() -> None:
     payload = {'data': {'active': True,
                   'createdAt': '2024-01-02T03:04:05Z',
                   'endpoint': 'https://example.com/webhook',
-                  'eventTypes': ['eventTypes-example'],
+                  'eventTypes': ['ledger.committed_transactions'],
                   'id': 'id-1',
                   'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                   'updatedAt': '2024-01-02T03:04:05Z'}}
     responses.add('POST', BASE_URL + '/api/webhooks/configs', json=payload, status=200)
     s = sdk.SDK(server_url=BASE_URL)
-    res = s.webhooks.v1.insert_config(request=shared.ConfigUser(endpoint='https://example.com/webhook', event_types=['eventTypes-example'], name='example-name', secret='c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ=='))
+    res = s.webhooks.v1.insert_config(request=shared.ConfigUser(endpoint='https://example.com/webhook', event_types=['ledger.committed_transactions'], name='example-name', secret='c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ=='))
     check_wire(sent_request(), 'POST', '/api/webhooks/configs', [], {}, {'endpoint': 'https://example.com/webhook',
-         'eventTypes': ['eventTypes-example'],
+         'eventTypes': ['ledger.committed_transactions'],
          'name': 'example-name',
          'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ=='}, True)
     assert res.status_code == 200
@@ -196,7 +196,7 @@ def test_insert_config_error() -> None:
     responses.add('POST', BASE_URL + '/api/webhooks/configs', json=payload, status=400)
     s = sdk.SDK(server_url=BASE_URL)
     with pytest.raises(errors.WebhooksErrorResponse) as caught:
-        s.webhooks.v1.insert_config(request=shared.ConfigUser(endpoint='https://example.com/webhook', event_types=['eventTypes-example'], name='example-name', secret='c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ=='))
+        s.webhooks.v1.insert_config(request=shared.ConfigUser(endpoint='https://example.com/webhook', event_types=['ledger.committed_transactions'], name='example-name', secret='c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ=='))
     assert caught.value.status_code == 400
     assert caught.value.raw_response is not None
     assert _wire(caught.value) == payload
@@ -207,7 +207,7 @@ def test_test_config() -> None:
     payload = {'data': {'config': {'active': True,
                              'createdAt': '2024-01-02T03:04:05Z',
                              'endpoint': 'https://example.com/webhook',
-                             'eventTypes': ['eventTypes-example'],
+                             'eventTypes': ['ledger.committed_transactions'],
                              'id': 'id-1',
                              'secret': 'c2VjcmV0LWV4YW1wbGUtMzItYnl0ZXMtbG9uZy0hIQ==',
                              'updatedAt': '2024-01-02T03:04:05Z'},

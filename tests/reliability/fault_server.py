@@ -150,11 +150,8 @@ class FaultPlan:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._script: List[Tuple[Optional[str], PathMatcher, Fault]] = []
-        self._rng: Optional[random.Random] = None
-        self._rate = 0.0
-        self._mix: List[Fault] = []
-        self._random_method: Optional[str] = None
-        self._random_path: PathMatcher = None
+        # (method, path) -> (rng, rate, mix): one seeded random rule per request filter.
+        self._random: Dict[Tuple[Optional[str], PathMatcher], Tuple[random.Random, float, List[Fault]]] = {}
         self.applied: Counter = Counter()  # fault label -> times injected
 
     def add(self, *faults: Fault, path: PathMatcher = r"^/api/(ledger|wallets)/", method: Optional[str] = None,
@@ -172,21 +169,19 @@ class FaultPlan:
 
     def randomize(self, rate: float, mix: Iterable[Fault], seed: int,
                   path: PathMatcher = r"^/api/(ledger|wallets)/", method: Optional[str] = None) -> FaultPlan:
-        """Fault a ``rate`` fraction of matching requests, drawing uniformly from ``mix``."""
+        """Fault a ``rate`` fraction of matching requests, drawing uniformly from ``mix``.
+
+        Each (method, path) filter has its own rule and seeded RNG, so the token endpoint and
+        the API can be faulted with different mixes; calling again for a filter replaces it.
+        """
         with self._lock:
-            self._rng = random.Random(seed)
-            self._rate = rate
-            self._mix = list(mix)
-            self._random_method = method
-            self._random_path = path
+            self._random[(method, path)] = (random.Random(seed), rate, list(mix))
         return self
 
     def clear(self) -> None:
         with self._lock:
             self._script.clear()
-            self._rng = None
-            self._rate = 0.0
-            self._mix = []
+            self._random.clear()
 
     @property
     def pending(self) -> int:
@@ -200,13 +195,16 @@ class FaultPlan:
                     del self._script[index]
                     self.applied[fault.label] += 1
                     return fault
-            if self._rng is not None and self._mix and _matches(self._random_method, self._random_path, method, path):
+            for (m, p), (rng, rate, mix) in self._random.items():
+                if not mix or not _matches(m, p, method, path):
+                    continue
                 # Always draw both numbers so the sequence only depends on the request order.
-                roll = self._rng.random()
-                pick = self._rng.choice(self._mix)
-                if roll < self._rate:
+                roll = rng.random()
+                pick = rng.choice(mix)
+                if roll < rate:
                     self.applied[pick.label] += 1
                     return pick
+                return None
         return None
 
 

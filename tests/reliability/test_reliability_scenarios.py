@@ -1,6 +1,7 @@
 """The two scenarios of the reliability issue, run against the fault server.
 
-A: 200 ledger v2 writes with 30 % of the API requests faulted end with exactly 200 transactions.
+A: 200 ledger v2 writes with 30 % of the API requests faulted end with exactly 200 transactions,
+   on 1 and on 8 threads, also with 30 % of the token requests faulted.
 B: 8 threads x 50 calls on one SDK while tokens expire every second: no failure, few token fetches.
 """
 
@@ -47,25 +48,53 @@ def _report(capsys: pytest.CaptureFixture, title: str, figures: Dict[str, object
         print(line)
 
 
+# Faults of the token endpoint: what a real identity provider or its proxy does when unwell.
+TOKEN_FAULT_MIX = [
+    fs.status(503),
+    fs.status(503, "seconds", seconds=1),
+    fs.status(429, body="text"),
+    fs.status(502, body="text"),
+    fs.drop_before(),
+    fs.drop_after(),
+    fs.stall(1.0),
+]
+
+
 @pytest.mark.reliability
-@pytest.mark.parametrize("sdk_retries", [pytest.param(True, id="sdk-retries"),
-                                         pytest.param(False, id="caller-retries-only")])
+@pytest.mark.parametrize("sdk_retries, threads, token_faults", [
+    pytest.param(True, 1, False, id="sdk-retries"),
+    pytest.param(False, 1, False, id="caller-retries-only"),
+    pytest.param(True, 8, False, id="sdk-retries-8-threads"),
+    pytest.param(True, 1, True, id="sdk-retries-token-faults"),
+    pytest.param(True, 8, True, id="sdk-retries-token-faults-8-threads"),
+    pytest.param(False, 8, True, id="caller-retries-only-token-faults-8-threads"),
+])
 def test_scenario_a_200_writes_with_30_percent_faults_none_lost_none_duplicated(
-        server: FaultServer, capsys: pytest.CaptureFixture, sdk_retries: bool) -> None:
-    """With SDK retries most faults are absorbed; without, every fault surfaces and must be typed."""
+        server: FaultServer, capsys: pytest.CaptureFixture, sdk_retries: bool, threads: int,
+        token_faults: bool) -> None:
+    """With SDK retries most faults are absorbed; without, every fault surfaces and must be typed.
+
+    With `token_faults`, tokens expire every second and 30 % of the token requests fail too
+    (503, 429, 502, connection reset or closed, stall past the read timeout).
+    """
     retry = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=100, exponent=1.5,
                                                    max_elapsed_time=2000), retry_connection_errors=True)
     s = make_sdk(server, retry_config=retry if sdk_retries else None, timeout=(2.0, 0.4))
     server.plan.randomize(SCENARIO_A_FAULT_RATE, FAULT_MIX, seed=SCENARIO_A_SEED)
+    if token_faults:
+        server.token_expires_in = 1
+        server.plan.randomize(SCENARIO_A_FAULT_RATE, TOKEN_FAULT_MIX, seed=SCENARIO_A_SEED + 1,
+                              path="^" + TOKEN_PATH + "$")
 
+    lock = threading.Lock()
     surfaced: Counter = Counter()        # exception type -> times the SDK raised it to the caller
     untyped: List[BaseException] = []    # anything that is not a FormanceError: must stay empty
     given_up: Dict[int, BaseException] = {}
     conflicts_after_retry = 0
     results: Dict[int, int] = {}         # n -> transaction id returned to the caller
 
-    started = time.monotonic()
-    for n in range(SCENARIO_A_WRITES):
+    def write(n: int) -> None:
+        nonlocal conflicts_after_retry
         # Half the calls carry the caller's own idempotency key (and every fourth a reference too);
         # the other half leave the key to the SDK and carry a unique reference instead.
         key: Optional[str] = f"scenario-a-{n}" if n % 2 == 0 else None
@@ -75,26 +104,43 @@ def test_scenario_a_200_writes_with_30_percent_faults_none_lost_none_duplicated(
             try:
                 res = s.ledger.v2.create_transaction(request=request)
             except Exception as exc:  # noqa: BLE001 - classifying what the SDK surfaces is the point
-                surfaced[type(exc).__name__] += 1
+                with lock:
+                    surfaced[type(exc).__name__] += 1
                 if not isinstance(exc, errors.FormanceError):
-                    untyped.append(exc)
-                    given_up[n] = exc
-                    break
+                    with lock:
+                        untyped.append(exc)
+                        given_up[n] = exc
+                    return
                 if (attempt > 0 and key is None and isinstance(exc, errors.V2ErrorResponse)
                         and exc.status_code == 409 and code_of(exc) == "CONFLICT"):
                     # Our earlier attempt landed; its reference proves it. A real caller stops here.
-                    conflicts_after_retry += 1
-                    break
+                    with lock:
+                        conflicts_after_retry += 1
+                    return
                 if is_transient(exc) and attempt + 1 < CALLER_ATTEMPTS:
                     continue  # same request object, so the same idempotency key (or reference)
-                given_up[n] = exc
-                break
+                with lock:
+                    given_up[n] = exc
+                return
             else:
                 data = res.v2_create_transaction_response.data
                 assert data.metadata == {"n": str(n)}, f"call {n} got another call's transaction"
-                results[n] = data.id
-                break
+                with lock:
+                    results[n] = data.id
+                return
+
+    def worker(t: int) -> None:
+        for n in range(t, SCENARIO_A_WRITES, threads):
+            write(n)
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=worker, args=(t,), daemon=True) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
     elapsed = time.monotonic() - started
+    assert not any(w.is_alive() for w in workers), "a writer hung"
     assert server.wait_idle(), "a stalled handler never finished"
 
     per_call = Counter(tx["metadata"]["n"] for tx in server.all_transactions())
@@ -103,18 +149,27 @@ def test_scenario_a_200_writes_with_30_percent_faults_none_lost_none_duplicated(
     lost = sum(1 for n in range(SCENARIO_A_WRITES) if per_call[str(n)] == 0)
     attempts = len(tx_attempts(server))
     faulted = sum(server.plan.applied.values())
-    _report(capsys, f"scenario A, {'SDK' if sdk_retries else 'caller-only'} retries", {
+    token_records = server.records("POST", "^" + TOKEN_PATH + "$")
+    token_faulted = sum(1 for r in token_records if r.outcome != "token")
+    _report(capsys, f"scenario A, {'SDK' if sdk_retries else 'caller-only'} retries, {threads} thread(s)"
+                    + (", token faults" if token_faults else ""), {
         "writes_attempted": attempts, "recorded": recorded, "distinct": len(per_call),
-        "duplicated": duplicated, "lost": lost, "faults_injected": faulted,
-        "idempotency_hits": server.idempotency_hits, "conflicts_after_retry": conflicts_after_retry,
-        "surfaced": dict(surfaced), "token_fetches": server.token_fetches, "run_s": round(elapsed, 1),
+        "duplicated": duplicated, "lost": lost, "faults_injected": faulted, "token_requests": len(token_records),
+        "token_faults": token_faulted, "idempotency_hits": server.idempotency_hits,
+        "conflicts_after_retry": conflicts_after_retry, "surfaced": dict(surfaced), "run_s": round(elapsed, 1),
     })
 
     assert not untyped, f"untyped exceptions surfaced: {untyped[:3]!r}"
     assert not given_up, {n: f"{type(e).__name__}: {e}" for n, e in list(given_up.items())[:5]}
     assert lost == 0 and duplicated == 0 and server.duplicates == 0
     assert recorded == SCENARIO_A_WRITES and len(per_call) == SCENARIO_A_WRITES
+    assert len(results) + conflicts_after_retry == SCENARIO_A_WRITES
     assert faulted >= 0.2 * SCENARIO_A_WRITES, "the fault plan did not fire as configured"
+    if token_faults:
+        assert token_faulted >= 3, f"only {token_faulted} token requests were faulted"
+    if sdk_retries:
+        # The token requests are retried under the call's policy: their faults never surface.
+        assert surfaced["TokenError"] == 0, surfaced
     assert elapsed < 60
 
 

@@ -13,60 +13,25 @@ import logging
 import time
 import typing
 import warnings
-from typing import Any, Dict, List, Optional, Tuple, Union
-from urllib.parse import quote, urlsplit, urlunsplit
+from typing import Any, Dict, Optional, Tuple
+from urllib.parse import quote
 
 import requests
 
 from . import defaults
-from .errors import (
-    APIConnectionError,
-    APITimeoutError,
-    FormanceError,
-)
+from .configuration import Timeout, check_retry_config, check_timeout, resolve_security
+from .errors import connection_error_from
 from .lazy import resolve_model
 from .oauth2 import Credentials, TokenCache, token_url_for
 from .operation import Operation
-from .retries import Backoff, RetryConfig, retry_after_seconds
+from .redact import redact_url
+from .retry_policy import Action, Attempt, RetryConfig, RetryState, decide, never_sent, retry_after_seconds
 
 logger = logging.getLogger(defaults.LOGGER_NAME)
 
-Timeout = Union[None, float, Tuple[float, float]]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON = "application/json"
 _OCTET = "application/octet-stream"
-
-
-def _redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        netloc = parts.hostname or ""
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return url
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the request provably never reached the server (refused, DNS, connect timeout)."""
-    import urllib3.exceptions as u3
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    seen = set()
-    stack: List[Any] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, (u3.NewConnectionError, u3.ConnectTimeoutError)):
-            return True
-        if isinstance(current, ConnectionRefusedError):
-            return True
-        stack.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
-        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
-    return False
 
 
 class _Plan:
@@ -140,23 +105,19 @@ class ClientCore:
         return typing.cast(_Plan, plan)
 
     def _credentials(self, op: Operation) -> Optional[Credentials]:
-        security = self.security
-        if callable(security):
-            security = security()  # called per request, so rotated credentials take effect
+        # A callable is called per request, so rotated credentials take effect; what it returns
+        # is checked before anything is sent.
+        security = resolve_security(self.security)
         if security is None:
             return None
-        client_id = getattr(security, "client_id", None)
-        client_secret = getattr(security, "client_secret", None)
-        if not client_id or not client_secret:
-            return None
-        token_url = token_url_for(self.server_url, getattr(security, "token_url", None))
-        return Credentials(token_url, client_id, client_secret, op.scopes)
+        token_url = token_url_for(self.server_url, security.token_url)
+        return Credentials(token_url, security.client_id, security.client_secret, op.scopes)
 
-    def _authorization(self, op: Operation, timeout: Timeout) -> Optional[Tuple[str, Any]]:
+    def _authorization(self, op: Operation, timeout: Timeout, state: RetryState) -> Optional[Tuple[str, Any]]:
         credentials = self._credentials(op)
         if credentials is None:
             return None
-        return self.tokens.get(self.session, credentials, timeout)
+        return self.tokens.get(self.session, credentials, timeout, state)
 
     def _user_agent_headers(self) -> Dict[str, str]:
         # A caller's session that names its own User-Agent keeps it.
@@ -181,6 +142,10 @@ class ClientCore:
                 DeprecationWarning,
                 stacklevel=3,
             )
+        if timeout is not None:
+            timeout = check_timeout("timeout", timeout)
+        if retries is not None:
+            check_retry_config("retries", retries)
         plan = self._plan(op)
         path, query, param_headers, body = plan.request.build(op.path, request)
         url = self.server_url + path
@@ -204,10 +169,9 @@ class ClientCore:
         )
         if policy is not None and policy.retry_non_idempotent:
             safe_to_repeat = True
+        state = RetryState(policy, safe_to_repeat=safe_to_repeat, replayable=not _is_replay_unsafe_body(body))
         effective_timeout = timeout if timeout is not None else self.timeout
-        response = self._send(
-            op, plan, url, headers, body, policy if retrying else None, safe_to_repeat, effective_timeout
-        )
+        response = self._send(op, plan, url, headers, body, state, effective_timeout)
         from .response_decoding import read_response
 
         return read_response(plan.response, response, request)
@@ -219,25 +183,25 @@ class ClientCore:
         url: str,
         headers: Dict[str, str],
         body: Any,
-        policy: Optional[RetryConfig],
-        safe_to_repeat: bool,
+        state: RetryState,
         timeout: Timeout,
     ) -> requests.Response:
-        backoff = Backoff(policy.backoff) if policy is not None else None
-        replayed_after_401 = False
+        """Send until `decide` says stop; token requests made here share `state` (policy, budget)."""
         attempt = 0
-        log_url = _redact_url(url)
+        log_url = redact_url(url)
         while True:
             attempt += 1
-            started = time.monotonic()
             auth = None
+            if op.security_required or self.security is not None:
+                # Raises TokenError / APIConnectionError once the token request's own retries
+                # (same policy, same budget) are over: the operation was never sent.
+                auth = self._authorization(op, timeout, state)
+            attempt_headers = headers
+            if auth is not None:
+                attempt_headers = dict(headers)
+                attempt_headers["Authorization"] = "Bearer " + auth[0]
+            started = time.monotonic()
             try:
-                if op.security_required or self.security is not None:
-                    auth = self._authorization(op, timeout)
-                attempt_headers = headers
-                if auth is not None:
-                    attempt_headers = dict(headers)
-                    attempt_headers["Authorization"] = "Bearer " + auth[0]
                 response = self.session.request(
                     op.http_method,
                     url,
@@ -246,76 +210,52 @@ class ClientCore:
                     timeout=timeout,
                     stream=plan.streams,
                 )
-            except (requests.RequestException, APIConnectionError) as exc:
-                # A failed token request means the operation itself was never sent.
-                never_sent = isinstance(exc, APIConnectionError) or _never_sent(exc)
-                error = self._connection_error(exc, op.http_method, log_url)
+            except requests.RequestException as exc:
+                error = connection_error_from(exc, op.http_method, log_url)
+                decision = decide(state, Attempt(failure=exc, never_sent=never_sent(exc)))
                 logger.debug(
                     "%s %s failed: %s (attempt %d, %.1f ms)",
                     op.http_method,
                     log_url,
-                    type(error).__name__,
+                    error.message,
                     attempt,
                     (time.monotonic() - started) * 1000,
                 )
-                if (
-                    backoff is not None
-                    and policy is not None
-                    and policy.retry_connection_errors
-                    and (safe_to_repeat or never_sent)
-                    and not _is_replay_unsafe_body(body)
-                ):
-                    delay = backoff.next_delay()
-                    if delay is not None:
-                        logger.debug(
-                            "retrying %s %s in %.2f s (%s)", op.http_method, log_url, delay, type(error).__name__
-                        )
-                        time.sleep(delay)
-                        continue
-                raise error from None
+                if decision.action is Action.RETRY:
+                    _log_retry(op.http_method, log_url, decision.delay, decision.reason)
+                    time.sleep(decision.delay)
+                    continue
+                raise error from exc
+            status = response.status_code
             logger.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
                 op.http_method,
                 log_url,
-                response.status_code,
+                status,
                 attempt,
                 (time.monotonic() - started) * 1000,
             )
-            if response.status_code == 401 and auth is not None and not replayed_after_401:
-                # The token was revoked or expired early: drop it, fetch a new one, replay once.
-                replayed_after_401 = True
+            if status == 401 and auth is not None:
+                # Whatever happens next, this token is dead: the next call must not reuse it.
                 self.tokens.invalidate(auth[1], auth[0])
-                if not _is_replay_unsafe_body(body):
-                    response.close()
-                    continue
-            if (
-                backoff is not None
-                and policy is not None
-                and response.status_code in policy.status_codes
-                and safe_to_repeat
-                and not _is_replay_unsafe_body(body)
-            ):
-                delay = backoff.next_delay(retry_after_seconds(response.headers))
-                if delay is not None:
-                    logger.debug(
-                        "retrying %s %s in %.2f s (HTTP %d)", op.http_method, log_url, delay, response.status_code
-                    )
-                    response.close()
-                    time.sleep(delay)
-                    continue
-            return response
+            decision = decide(
+                state,
+                Attempt(
+                    status=status,
+                    sent_token=auth is not None,
+                    retry_after=retry_after_seconds(response.headers) if status >= 400 else None,
+                ),
+            )
+            if decision.action is Action.STOP:
+                return response
+            response.close()
+            if decision.action is Action.RETRY:
+                _log_retry(op.http_method, log_url, decision.delay, decision.reason)
+                time.sleep(decision.delay)
 
-    @staticmethod
-    def _connection_error(exc: BaseException, method: str, url: str) -> FormanceError:
-        if isinstance(exc, FormanceError):
-            return exc
-        if isinstance(exc, requests.Timeout):
-            return APITimeoutError(f"timed out ({type(exc).__name__})", method=method, url=url)
-        reason = type(exc).__name__
-        inner = exc.args[0] if exc.args else None
-        if inner is not None and not isinstance(inner, str):
-            reason += f": {type(getattr(inner, 'reason', inner)).__name__}"
-        return APIConnectionError(f"no usable response ({reason})", method=method, url=url)
+
+def _log_retry(method: str, url: str, delay: float, reason: str) -> None:
+    logger.debug("retrying %s %s in %.2f s (%s)", method, url, delay, reason)
 
 
 def _is_replay_unsafe_body(body: Any) -> bool:
@@ -329,6 +269,38 @@ class SubClient:
     def __init__(self, core: ClientCore) -> None:
         self._core = core
 
+    def __repr__(self) -> str:
+        return describe_client(self)
+
+
+def namespace_of(client: object) -> str:
+    """`s.ledger.v2` -> 'ledger.v2' (from the generated module path sdk.resources.ledger.v2)."""
+    module = type(client).__module__
+    prefix = "sdk.resources."
+    return module[len(prefix) :] if module.startswith(prefix) else ""
+
+
+def describe_client(client: Any) -> str:
+    """What a client is for: namespace, server URL, and its operations or sub-clients."""
+    cls = type(client)
+    parts = []
+    namespace = namespace_of(client)
+    if namespace:
+        parts.append(f"namespace={namespace!r}")
+    parts.append(f"server_url={client._core.server_url!r}")
+    sub_clients = [
+        name
+        for klass in reversed(cls.__mro__)
+        for name, value in vars(klass).items()
+        if isinstance(value, SubClientAttribute)
+    ]
+    if sub_clients:
+        parts.append(f"sub_clients={sub_clients!r}")
+    operations = sorted(name for name, value in vars(cls).items() if hasattr(value, "operation"))
+    if operations:
+        parts.append(f"operations={operations!r}")
+    return f"{cls.__name__}({', '.join(parts)})"
+
 
 ClientT = typing.TypeVar("ClientT")
 
@@ -336,14 +308,16 @@ ClientT = typing.TypeVar("ClientT")
 class SubClientAttribute(typing.Generic[ClientT]):
     """A sub-client attribute created (and its module imported) on first access.
 
-    Generated classes annotate it, e.g. `v2: SubClientAttribute[V2]`, so type checkers and IDEs
-    see `s.ledger.v2` as a `V2` while nothing is imported until it is used.
+    Generated classes declare it as `v2 = SubClientAttribute["V2"](...)`, so type checkers and
+    IDEs see `s.ledger.v2` as a `V2` while nothing is imported until it is used. It is a read-only
+    data descriptor, so `help()` lists it with its description rather than as an object.
     """
 
-    def __init__(self, module: str, class_name: str) -> None:
+    def __init__(self, module: str, class_name: str, doc: str = "") -> None:
         self.module = module
         self.class_name = class_name
         self.name = ""
+        self.__doc__ = f"{doc} ({module}.{class_name})" if doc else f"{module}.{class_name}"
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -357,7 +331,17 @@ class SubClientAttribute(typing.Generic[ClientT]):
     def __get__(self, instance: Any, owner: type) -> Any:
         if instance is None:
             return self
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            pass
         cls = getattr(importlib.import_module(self.module), self.class_name)
         client = cls(instance._core)
-        instance.__dict__[self.name] = client  # later reads skip the descriptor entirely
-        return client
+        # setdefault: two threads racing on the first access end up with the same sub-client.
+        return instance.__dict__.setdefault(self.name, client)
+
+    def __set__(self, instance: Any, value: ClientT) -> None:
+        raise AttributeError(f"{self.name} is a sub-client of the SDK and cannot be replaced")
+
+    def __repr__(self) -> str:
+        return f"<sub-client {self.name}: {self.module}.{self.class_name}>"

@@ -17,6 +17,7 @@ catches them before SDKError, and some catches SDKError alone expecting typed er
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional
+from urllib.parse import urlsplit
 
 import requests
 
@@ -126,17 +127,64 @@ class APIError(FormanceError):
 
 
 class APIConnectionError(FormanceError):
-    """The request got no usable response (connection refused, reset, DNS, truncated body)."""
+    """The request got no usable response (connection refused, reset, DNS, truncated body).
+
+    `host` names the server that could not be reached; the library exception that explains
+    why is kept as `__cause__`, so tracebacks show it.
+    """
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         self.message = message
         self.method = method
         self.url = url
+        self.host = _host_of(url)
         super().__init__(f"{method} {url}: {message}" if method else message)
 
 
 class APITimeoutError(APIConnectionError):
     """The server did not accept the connection or answer within the configured timeout."""
+
+
+def connection_error_from(exc: BaseException, method: str, url: str, *, what: str = "request") -> APIConnectionError:
+    """The SDK's exception for a `requests` failure; raise it `from exc` to keep the cause."""
+    host = _host_of(url) or "the server"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return APITimeoutError(f"{what} timed out connecting to {host} ({_reason(exc)})", method=method, url=url)
+    if isinstance(exc, requests.Timeout):
+        return APITimeoutError(f"{what} timed out waiting for {host} ({_reason(exc)})", method=method, url=url)
+    return APIConnectionError(f"{what} got no usable response from {host} ({_reason(exc)})", method=method, url=url)
+
+
+def _host_of(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{host}:{parts.port}" if host and parts.port else host
+
+
+def _reason(exc: BaseException) -> str:
+    """The most specific explanation in the exception chain, e.g. "[Errno 111] Connection refused"."""
+    detail = ""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            detail = f"[Errno {current.errno}] {current.strerror}" if current.errno is not None else current.strerror
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            current = reason
+        elif nested:
+            current = nested[0]
+        else:
+            current = current.__cause__ or current.__context__
+    name = type(exc).__name__
+    if not detail:
+        text = str(exc)
+        # urllib3 prefixes messages with the connection object's repr: keep what follows.
+        text = text.rsplit(">: ", 1)[-1] if ">: " in text else text
+        detail = text[:200]
+    return f"{name}: {detail}" if detail else name
 
 
 class TokenError(FormanceError):

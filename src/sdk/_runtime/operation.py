@@ -33,6 +33,36 @@ class ErrorSpec:
         return f"ErrorSpec({self.status!r}, {self.content_type!r}, {self.error_class!r})"
 
 
+class Pagination:
+    """How a cursor-paginated list operation asks for its next page and where its items are.
+
+    Attribute names, not wire names: `cursor_field` receives the next cursor, `cleared_fields`
+    (other spellings of the cursor) are emptied, `page_size_fields` are kept; every other
+    query parameter and the body are left out of the next pages, which the cursor describes.
+    The items are `response.<page_field>.<cursor_attr>.data`.
+    """
+
+    __slots__ = ("cursor_field", "cleared_fields", "page_size_fields", "page_field", "cursor_attr")
+
+    def __init__(
+        self,
+        cursor_field: str,
+        page_field: str,
+        *,
+        cleared_fields: Tuple[str, ...] = (),
+        page_size_fields: Tuple[str, ...] = (),
+        cursor_attr: str = "cursor",
+    ) -> None:
+        self.cursor_field = cursor_field
+        self.page_field = page_field
+        self.cleared_fields = cleared_fields
+        self.page_size_fields = page_size_fields
+        self.cursor_attr = cursor_attr
+
+    def __repr__(self) -> str:
+        return f"Pagination(cursor_field={self.cursor_field!r}, page_field={self.page_field!r})"
+
+
 class Operation:
     """Everything specific to one API operation; the pipeline does the rest.
 
@@ -58,6 +88,7 @@ class Operation:
         "deprecated",
         "response_headers",
         "branch_hint",
+        "pagination",
         "_plan",
     )
 
@@ -81,6 +112,7 @@ class Operation:
         deprecated: bool = False,
         response_headers: bool = False,
         branch_hint: Optional[str] = None,
+        pagination: Optional[Pagination] = None,
     ) -> None:
         self.operation_id = operation_id
         self.http_method = http_method
@@ -101,6 +133,8 @@ class Operation:
         self.response_headers = response_headers
         #: Request attribute whose value names the branch of an ambiguous response union.
         self.branch_hint = branch_hint
+        #: Set on cursor-paginated list operations: what `sdk.utils.paginate` needs.
+        self.pagination = pagination
         self._plan: Any = None  # compiled by the pipeline on first call
 
     def __repr__(self) -> str:

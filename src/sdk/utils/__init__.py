@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sdk._runtime.codec import exclude_if_none, format_datetime, get_field_name, parse_datetime
-    from sdk.utils.pagination import next_page_request, paginate
+    from sdk.resources._typed_paginate import paginate
+    from sdk.utils.pagination import PaginationError, next_page_request
     from sdk.utils.retries import BackoffStrategy, Retries, RetryConfig
     from sdk.utils.webhooks import verify_webhook
 
 _SOURCES = {
     "BackoffStrategy": "sdk.utils.retries",
+    "PaginationError": "sdk.utils.pagination",
     "Retries": "sdk.utils.retries",
     "RetryConfig": "sdk.utils.retries",
     "exclude_if_none": "sdk._runtime.codec",
@@ -20,12 +22,14 @@ _SOURCES = {
     "get_field_name": "sdk._runtime.codec",
     "parse_datetime": "sdk._runtime.codec",
     "next_page_request": "sdk.utils.pagination",
-    "paginate": "sdk.utils.pagination",
+    # The same walk as sdk.utils.pagination.paginate, with overloads typing each operation's items.
+    "paginate": "sdk.resources._typed_paginate",
     "verify_webhook": "sdk.utils.webhooks",
 }
 
 __all__ = [
     "BackoffStrategy",
+    "PaginationError",
     "Retries",
     "RetryConfig",
     "exclude_if_none",

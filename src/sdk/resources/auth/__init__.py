@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Auth(SubClient):
     """The auth API, one sub-client per version: `s.auth.v1`."""
 
-    v1: SubClientAttribute[V1] = SubClientAttribute('sdk.resources.auth.v1', 'V1')
+    v1 = SubClientAttribute['V1']('sdk.resources.auth.v1', 'V1', 'Auth module: OAuth2 clients and their secrets, users and OpenID Connect discovery.')

@@ -15,5 +15,5 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Ledger(SubClient):
     """The ledger API, one sub-client per version: `s.ledger.v1`, `s.ledger.v2`."""
 
-    v1: SubClientAttribute[SDKV1] = SubClientAttribute('sdk.resources.ledger.v1', 'SDKV1')
-    v2: SubClientAttribute[V2] = SubClientAttribute('sdk.resources.ledger.v2', 'V2')
+    v1 = SubClientAttribute['SDKV1']('sdk.resources.ledger.v1', 'SDKV1', 'Legacy v1 ledger API: accounts, transactions, balances, mapping and logs of a ledger.')
+    v2 = SubClientAttribute['V2']('sdk.resources.ledger.v2', 'V2', 'Ledger API v2: ledgers, accounts, transactions, metadata, bulk writes, volumes and log import/export.')

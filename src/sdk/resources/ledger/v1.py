@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Iterator, Optional
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
-from sdk.models import operations
+from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -99,6 +100,7 @@ GET_BALANCES = Operation(
     responses=(R('200', 'application/json', 'balances_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'balances_cursor_response', page_size_fields=('page_size',)),
 )
 
 GET_BALANCES_AGGREGATED = Operation(
@@ -152,6 +154,7 @@ LIST_ACCOUNTS = Operation(
     responses=(R('200', 'application/json', 'accounts_cursor_response'), R('404', 'application/json', 'error_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'accounts_cursor_response', cleared_fields=('pagination_token',), page_size_fields=('page_size',)),
 )
 
 LIST_LOGS = Operation(
@@ -161,6 +164,7 @@ LIST_LOGS = Operation(
     responses=(R('200', 'application/json', 'logs_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'logs_cursor_response', page_size_fields=('page_size',)),
 )
 
 LIST_TRANSACTIONS = Operation(
@@ -170,6 +174,7 @@ LIST_TRANSACTIONS = Operation(
     responses=(R('200', 'application/json', 'transactions_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'transactions_cursor_response', page_size_fields=('page_size',)),
 )
 
 READ_STATS = Operation(
@@ -346,6 +351,22 @@ class SDKV1(SubClient):
         """
         return self._core.call(GET_BALANCES, request, retries=retries, timeout=timeout)
 
+    def get_balances_iter(
+        self,
+        request: operations.GetBalancesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[Dict[str, Dict[str, int]]]:
+        """Every item of `get_balances`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.get_balances, request, retries=retries, timeout=timeout)
+
     @bind(GET_BALANCES_AGGREGATED)
     def get_balances_aggregated(
         self,
@@ -441,6 +462,22 @@ class SDKV1(SubClient):
         """
         return self._core.call(LIST_ACCOUNTS, request, retries=retries, timeout=timeout)
 
+    def list_accounts_iter(
+        self,
+        request: operations.ListAccountsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Account]:
+        """Every item of `list_accounts`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_accounts, request, retries=retries, timeout=timeout)
+
     @bind(LIST_LOGS)
     def list_logs(
         self,
@@ -457,6 +494,22 @@ class SDKV1(SubClient):
         """
         return self._core.call(LIST_LOGS, request, retries=retries, timeout=timeout)
 
+    def list_logs_iter(
+        self,
+        request: operations.ListLogsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Log]:
+        """Every item of `list_logs`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_logs, request, retries=retries, timeout=timeout)
+
     @bind(LIST_TRANSACTIONS)
     def list_transactions(
         self,
@@ -472,6 +525,22 @@ class SDKV1(SubClient):
         GET /api/ledger/{ledger}/transactions (operation listTransactions).
         """
         return self._core.call(LIST_TRANSACTIONS, request, retries=retries, timeout=timeout)
+
+    def list_transactions_iter(
+        self,
+        request: operations.ListTransactionsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Transaction]:
+        """Every item of `list_transactions`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_transactions, request, retries=retries, timeout=timeout)
 
     @bind(READ_STATS)
     def read_stats(

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
-from sdk.models import operations
+from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -199,6 +200,7 @@ GET_VOLUMES_WITH_BALANCES = Operation(
     responses=(R('200', 'application/json', 'v2_volumes_with_balance_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'v2_volumes_with_balance_cursor_response', page_size_fields=('page_size',)),
 )
 
 IMPORT_LOGS = Operation(
@@ -221,6 +223,7 @@ LIST_ACCOUNTS = Operation(
     responses=(R('200', 'application/json', 'v2_accounts_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'v2_accounts_cursor_response', page_size_fields=('page_size',)),
 )
 
 LIST_LEDGERS = Operation(
@@ -230,6 +233,7 @@ LIST_LEDGERS = Operation(
     responses=(R('200', 'application/json', 'v2_ledger_list_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'v2_ledger_list_response', page_size_fields=('page_size',)),
 )
 
 LIST_LOGS = Operation(
@@ -241,6 +245,7 @@ LIST_LOGS = Operation(
     responses=(R('200', 'application/json', 'v2_logs_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'v2_logs_cursor_response', page_size_fields=('page_size',)),
 )
 
 LIST_TRANSACTIONS = Operation(
@@ -252,6 +257,7 @@ LIST_TRANSACTIONS = Operation(
     responses=(R('200', 'application/json', 'v2_transactions_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'ledger:read'),
+    pagination=Pagination('cursor', 'v2_transactions_cursor_response', page_size_fields=('page_size',)),
 )
 
 READ_STATS = Operation(
@@ -574,6 +580,22 @@ class V2(SubClient):
         """
         return self._core.call(GET_VOLUMES_WITH_BALANCES, request, retries=retries, timeout=timeout)
 
+    def get_volumes_with_balances_iter(
+        self,
+        request: operations.V2GetVolumesWithBalancesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2VolumesWithBalance]:
+        """Every item of `get_volumes_with_balances`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.get_volumes_with_balances, request, retries=retries, timeout=timeout)
+
     @bind(IMPORT_LOGS)
     def import_logs(
         self,
@@ -606,6 +628,22 @@ class V2(SubClient):
         """
         return self._core.call(LIST_ACCOUNTS, request, retries=retries, timeout=timeout)
 
+    def list_accounts_iter(
+        self,
+        request: operations.V2ListAccountsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2Account]:
+        """Every item of `list_accounts`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_accounts, request, retries=retries, timeout=timeout)
+
     @bind(LIST_LEDGERS)
     def list_ledgers(
         self,
@@ -621,6 +659,22 @@ class V2(SubClient):
         GET /api/ledger/v2 (operation v2ListLedgers).
         """
         return self._core.call(LIST_LEDGERS, request, retries=retries, timeout=timeout)
+
+    def list_ledgers_iter(
+        self,
+        request: operations.V2ListLedgersRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2Ledger]:
+        """Every item of `list_ledgers`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_ledgers, request, retries=retries, timeout=timeout)
 
     @bind(LIST_LOGS)
     def list_logs(
@@ -638,6 +692,22 @@ class V2(SubClient):
         """
         return self._core.call(LIST_LOGS, request, retries=retries, timeout=timeout)
 
+    def list_logs_iter(
+        self,
+        request: operations.V2ListLogsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2Log]:
+        """Every item of `list_logs`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_logs, request, retries=retries, timeout=timeout)
+
     @bind(LIST_TRANSACTIONS)
     def list_transactions(
         self,
@@ -653,6 +723,22 @@ class V2(SubClient):
         GET /api/ledger/v2/{ledger}/transactions (operation v2ListTransactions).
         """
         return self._core.call(LIST_TRANSACTIONS, request, retries=retries, timeout=timeout)
+
+    def list_transactions_iter(
+        self,
+        request: operations.V2ListTransactionsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2ExpandedTransaction]:
+        """Every item of `list_transactions`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_transactions, request, retries=retries, timeout=timeout)
 
     @bind(READ_STATS)
     def read_stats(

@@ -15,5 +15,5 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Orchestration(SubClient):
     """The orchestration API, one sub-client per version: `s.orchestration.v1`, `s.orchestration.v2`."""
 
-    v1: SubClientAttribute[SDKOrchestrationV1] = SubClientAttribute('sdk.resources.orchestration.v1', 'SDKOrchestrationV1')
-    v2: SubClientAttribute[SDKV2] = SubClientAttribute('sdk.resources.orchestration.v2', 'SDKV2')
+    v1 = SubClientAttribute['SDKOrchestrationV1']('sdk.resources.orchestration.v1', 'SDKOrchestrationV1', 'Flows (orchestration) v1: workflows, their instances and event triggers.')
+    v2 = SubClientAttribute['SDKV2']('sdk.resources.orchestration.v2', 'SDKV2', 'Flows (orchestration) v2: workflows, instances and triggers with cursor pagination and trigger testing.')

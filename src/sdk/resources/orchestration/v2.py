@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
 from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -114,6 +115,7 @@ LIST_INSTANCES = Operation(
     responses=(R('200', 'application/json', 'v2_list_runs_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'orchestration:read'),
+    pagination=Pagination('cursor', 'v2_list_runs_response', page_size_fields=('page_size',)),
 )
 
 LIST_TRIGGERS = Operation(
@@ -123,6 +125,7 @@ LIST_TRIGGERS = Operation(
     responses=(R('200', 'application/json', 'v2_list_triggers_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'orchestration:read'),
+    pagination=Pagination('cursor', 'v2_list_triggers_response', page_size_fields=('page_size',)),
 )
 
 LIST_TRIGGERS_OCCURRENCES = Operation(
@@ -132,6 +135,7 @@ LIST_TRIGGERS_OCCURRENCES = Operation(
     responses=(R('200', 'application/json', 'v2_list_triggers_occurrences_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'orchestration:read'),
+    pagination=Pagination('cursor', 'v2_list_triggers_occurrences_response', page_size_fields=('page_size',)),
 )
 
 LIST_WORKFLOWS = Operation(
@@ -141,6 +145,7 @@ LIST_WORKFLOWS = Operation(
     responses=(R('200', 'application/json', 'v2_list_workflows_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'orchestration:read'),
+    pagination=Pagination('cursor', 'v2_list_workflows_response', page_size_fields=('page_size',)),
 )
 
 READ_TRIGGER = Operation(
@@ -364,6 +369,22 @@ class SDKV2(SubClient):
         """
         return self._core.call(LIST_INSTANCES, request, retries=retries, timeout=timeout)
 
+    def list_instances_iter(
+        self,
+        request: operations.V2ListInstancesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2WorkflowInstance]:
+        """Every item of `list_instances`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_instances, request, retries=retries, timeout=timeout)
+
     @bind(LIST_TRIGGERS)
     def list_triggers(
         self,
@@ -379,6 +400,22 @@ class SDKV2(SubClient):
         GET /api/orchestration/v2/triggers (operation v2ListTriggers).
         """
         return self._core.call(LIST_TRIGGERS, request, retries=retries, timeout=timeout)
+
+    def list_triggers_iter(
+        self,
+        request: operations.V2ListTriggersRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2Trigger]:
+        """Every item of `list_triggers`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_triggers, request, retries=retries, timeout=timeout)
 
     @bind(LIST_TRIGGERS_OCCURRENCES)
     def list_triggers_occurrences(
@@ -396,6 +433,22 @@ class SDKV2(SubClient):
         """
         return self._core.call(LIST_TRIGGERS_OCCURRENCES, request, retries=retries, timeout=timeout)
 
+    def list_triggers_occurrences_iter(
+        self,
+        request: operations.V2ListTriggersOccurrencesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2TriggerOccurrence]:
+        """Every item of `list_triggers_occurrences`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_triggers_occurrences, request, retries=retries, timeout=timeout)
+
     @bind(LIST_WORKFLOWS)
     def list_workflows(
         self,
@@ -411,6 +464,22 @@ class SDKV2(SubClient):
         GET /api/orchestration/v2/workflows (operation v2ListWorkflows).
         """
         return self._core.call(LIST_WORKFLOWS, request, retries=retries, timeout=timeout)
+
+    def list_workflows_iter(
+        self,
+        request: operations.V2ListWorkflowsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.V2Workflow]:
+        """Every item of `list_workflows`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_workflows, request, retries=retries, timeout=timeout)
 
     @bind(READ_TRIGGER)
     def read_trigger(

@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Payments(SubClient):
     """The payments API, one sub-client per version: `s.payments.v1`."""
 
-    v1: SubClientAttribute[SDKPaymentsV1] = SubClientAttribute('sdk.resources.payments.v1', 'SDKPaymentsV1')
+    v1 = SubClientAttribute['SDKPaymentsV1']('sdk.resources.payments.v1', 'SDKPaymentsV1', 'Payments module: connectors to PSPs, payments, accounts, balances, pools, bank accounts and transfer initiations.')

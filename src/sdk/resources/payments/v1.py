@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional, Union
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
 from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -132,6 +133,7 @@ GET_ACCOUNT_BALANCES = Operation(
     responses=(R('200', 'application/json', 'balances_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'balances_cursor', page_size_fields=('page_size',)),
 )
 
 GET_BANK_ACCOUNT = Operation(
@@ -227,6 +229,7 @@ LIST_BANK_ACCOUNTS = Operation(
     responses=(R('200', 'application/json', 'bank_accounts_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'bank_accounts_cursor', page_size_fields=('page_size',)),
 )
 
 LIST_CONFIGS_AVAILABLE_CONNECTORS = Operation(
@@ -246,6 +249,7 @@ LIST_CONNECTOR_TASKS = Operation(
     scopes=('auth:read', 'payments:read'),
     deprecated=True,
     branch_hint='connector',
+    pagination=Pagination('cursor', 'tasks_cursor', page_size_fields=('page_size',)),
 )
 
 LIST_CONNECTOR_TASKS_V1 = Operation(
@@ -256,6 +260,7 @@ LIST_CONNECTOR_TASKS_V1 = Operation(
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
     branch_hint='connector',
+    pagination=Pagination('cursor', 'tasks_cursor', page_size_fields=('page_size',)),
 )
 
 LIST_PAYMENTS = Operation(
@@ -265,6 +270,7 @@ LIST_PAYMENTS = Operation(
     responses=(R('200', 'application/json', 'payments_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'payments_cursor', page_size_fields=('page_size',)),
 )
 
 LIST_POOLS = Operation(
@@ -274,6 +280,7 @@ LIST_POOLS = Operation(
     responses=(R('200', 'application/json', 'pools_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'pools_cursor', page_size_fields=('page_size',)),
 )
 
 LIST_TRANSFER_INITIATIONS = Operation(
@@ -283,6 +290,7 @@ LIST_TRANSFER_INITIATIONS = Operation(
     responses=(R('200', 'application/json', 'transfer_initiations_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'transfer_initiations_cursor', page_size_fields=('page_size',)),
 )
 
 PAYMENTSGET_ACCOUNT = Operation(
@@ -311,6 +319,7 @@ PAYMENTSLIST_ACCOUNTS = Operation(
     responses=(R('200', 'application/json', 'accounts_cursor'),),
     errors=_ERRORS,
     scopes=('auth:read', 'payments:read'),
+    pagination=Pagination('cursor', 'accounts_cursor', page_size_fields=('page_size',)),
 )
 
 READ_CONNECTOR_CONFIG = Operation(
@@ -630,6 +639,22 @@ class SDKPaymentsV1(SubClient):
         """
         return self._core.call(GET_ACCOUNT_BALANCES, request, retries=retries, timeout=timeout)
 
+    def get_account_balances_iter(
+        self,
+        request: operations.GetAccountBalancesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.AccountBalance]:
+        """Every item of `get_account_balances`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.get_account_balances, request, retries=retries, timeout=timeout)
+
     @bind(GET_BANK_ACCOUNT)
     def get_bank_account(
         self,
@@ -791,6 +816,22 @@ class SDKPaymentsV1(SubClient):
         """
         return self._core.call(LIST_BANK_ACCOUNTS, request, retries=retries, timeout=timeout)
 
+    def list_bank_accounts_iter(
+        self,
+        request: operations.ListBankAccountsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.BankAccount]:
+        """Every item of `list_bank_accounts`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_bank_accounts, request, retries=retries, timeout=timeout)
+
     @bind(LIST_CONFIGS_AVAILABLE_CONNECTORS)
     def list_configs_available_connectors(
         self,
@@ -824,6 +865,22 @@ class SDKPaymentsV1(SubClient):
         """
         return self._core.call(LIST_CONNECTOR_TASKS, request, retries=retries, timeout=timeout)
 
+    def list_connector_tasks_iter(
+        self,
+        request: operations.ListConnectorTasksRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[Union[shared.TaskStripe, shared.TaskWise, shared.TaskCurrencyCloud, shared.TaskDummyPay, shared.TaskModulr, shared.TaskBankingCircle, shared.TaskMangoPay, shared.TaskMoneycorp]]:
+        """Every item of `list_connector_tasks`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_connector_tasks, request, retries=retries, timeout=timeout)
+
     @bind(LIST_CONNECTOR_TASKS_V1)
     def list_connector_tasks_v1(
         self,
@@ -839,6 +896,22 @@ class SDKPaymentsV1(SubClient):
         GET /api/payments/connectors/{connector}/{connectorId}/tasks (operation listConnectorTasksV1).
         """
         return self._core.call(LIST_CONNECTOR_TASKS_V1, request, retries=retries, timeout=timeout)
+
+    def list_connector_tasks_v1_iter(
+        self,
+        request: operations.ListConnectorTasksV1Request,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[Union[shared.TaskStripe, shared.TaskWise, shared.TaskCurrencyCloud, shared.TaskDummyPay, shared.TaskModulr, shared.TaskBankingCircle, shared.TaskMangoPay, shared.TaskMoneycorp]]:
+        """Every item of `list_connector_tasks_v1`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_connector_tasks_v1, request, retries=retries, timeout=timeout)
 
     @bind(LIST_PAYMENTS)
     def list_payments(
@@ -856,6 +929,22 @@ class SDKPaymentsV1(SubClient):
         """
         return self._core.call(LIST_PAYMENTS, request, retries=retries, timeout=timeout)
 
+    def list_payments_iter(
+        self,
+        request: operations.ListPaymentsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Payment]:
+        """Every item of `list_payments`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_payments, request, retries=retries, timeout=timeout)
+
     @bind(LIST_POOLS)
     def list_pools(
         self,
@@ -872,6 +961,22 @@ class SDKPaymentsV1(SubClient):
         """
         return self._core.call(LIST_POOLS, request, retries=retries, timeout=timeout)
 
+    def list_pools_iter(
+        self,
+        request: operations.ListPoolsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Pool]:
+        """Every item of `list_pools`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_pools, request, retries=retries, timeout=timeout)
+
     @bind(LIST_TRANSFER_INITIATIONS)
     def list_transfer_initiations(
         self,
@@ -887,6 +992,22 @@ class SDKPaymentsV1(SubClient):
         GET /api/payments/transfer-initiations (operation listTransferInitiations).
         """
         return self._core.call(LIST_TRANSFER_INITIATIONS, request, retries=retries, timeout=timeout)
+
+    def list_transfer_initiations_iter(
+        self,
+        request: operations.ListTransferInitiationsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.TransferInitiation]:
+        """Every item of `list_transfer_initiations`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_transfer_initiations, request, retries=retries, timeout=timeout)
 
     @bind(PAYMENTSGET_ACCOUNT)
     def paymentsget_account(
@@ -934,6 +1055,22 @@ class SDKPaymentsV1(SubClient):
         GET /api/payments/accounts (operation paymentslistAccounts).
         """
         return self._core.call(PAYMENTSLIST_ACCOUNTS, request, retries=retries, timeout=timeout)
+
+    def paymentslist_accounts_iter(
+        self,
+        request: operations.PaymentslistAccountsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.PaymentsAccount]:
+        """Every item of `paymentslist_accounts`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.paymentslist_accounts, request, retries=retries, timeout=timeout)
 
     @bind(READ_CONNECTOR_CONFIG)
     def read_connector_config(

@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Reconciliation(SubClient):
     """The reconciliation API, one sub-client per version: `s.reconciliation.v1`."""
 
-    v1: SubClientAttribute[SDKReconciliationV1] = SubClientAttribute('sdk.resources.reconciliation.v1', 'SDKReconciliationV1')
+    v1 = SubClientAttribute['SDKReconciliationV1']('sdk.resources.reconciliation.v1', 'SDKReconciliationV1', 'Reconciliation module: policies pairing a ledger query with a payments pool, and reconciliation runs.')

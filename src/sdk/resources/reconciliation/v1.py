@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
 from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -61,6 +62,7 @@ LIST_POLICIES = Operation(
     responses=(R('200', 'application/json', 'policies_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'reconciliation:read'),
+    pagination=Pagination('cursor', 'policies_cursor_response', page_size_fields=('page_size',)),
 )
 
 LIST_RECONCILIATIONS = Operation(
@@ -70,6 +72,7 @@ LIST_RECONCILIATIONS = Operation(
     responses=(R('200', 'application/json', 'reconciliations_cursor_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'reconciliation:read'),
+    pagination=Pagination('cursor', 'reconciliations_cursor_response', page_size_fields=('page_size',)),
 )
 
 RECONCILE = Operation(
@@ -176,6 +179,22 @@ class SDKReconciliationV1(SubClient):
         """
         return self._core.call(LIST_POLICIES, request, retries=retries, timeout=timeout)
 
+    def list_policies_iter(
+        self,
+        request: operations.ListPoliciesRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Policy]:
+        """Every item of `list_policies`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_policies, request, retries=retries, timeout=timeout)
+
     @bind(LIST_RECONCILIATIONS)
     def list_reconciliations(
         self,
@@ -191,6 +210,22 @@ class SDKReconciliationV1(SubClient):
         GET /api/reconciliation/reconciliations (operation listReconciliations).
         """
         return self._core.call(LIST_RECONCILIATIONS, request, retries=retries, timeout=timeout)
+
+    def list_reconciliations_iter(
+        self,
+        request: operations.ListReconciliationsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Reconciliation]:
+        """Every item of `list_reconciliations`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_reconciliations, request, retries=retries, timeout=timeout)
 
     @bind(RECONCILE)
     def reconcile(

@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Search(SubClient):
     """The search API, one sub-client per version: `s.search.v1`."""
 
-    v1: SubClientAttribute[SDKSearchV1] = SubClientAttribute('sdk.resources.search.v1', 'SDKSearchV1')
+    v1 = SubClientAttribute['SDKSearchV1']('sdk.resources.search.v1', 'SDKSearchV1', 'Search module: queries over data indexed from the other modules.')

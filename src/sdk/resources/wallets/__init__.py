@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Wallets(SubClient):
     """The wallets API, one sub-client per version: `s.wallets.v1`."""
 
-    v1: SubClientAttribute[SDKWalletsV1] = SubClientAttribute('sdk.resources.wallets.v1', 'SDKWalletsV1')
+    v1 = SubClientAttribute['SDKWalletsV1']('sdk.resources.wallets.v1', 'SDKWalletsV1', 'Wallets module: wallets on top of the ledger, with named balances, credits, debits and holds.')

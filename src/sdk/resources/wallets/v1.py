@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, Optional
 
 from sdk._runtime.client import SubClient
 from sdk._runtime.client import Timeout
 from sdk._runtime.operation import ErrorSpec as E
-from sdk._runtime.operation import Operation, bind
+from sdk._runtime.operation import Operation, Pagination, bind
 from sdk._runtime.operation import ResponseSpec as R
-from sdk.models import operations
+from sdk.models import operations, shared
+from sdk.utils.pagination import paginate
 from sdk.utils.retries import RetryConfig
 
 
@@ -101,6 +102,7 @@ GET_HOLDS = Operation(
     responses=(R('200', 'application/json', 'get_holds_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'wallets:read'),
+    pagination=Pagination('cursor', 'get_holds_response', page_size_fields=('page_size',)),
 )
 
 GET_TRANSACTIONS = Operation(
@@ -110,6 +112,7 @@ GET_TRANSACTIONS = Operation(
     responses=(R('200', 'application/json', 'get_transactions_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'wallets:read'),
+    pagination=Pagination('cursor', 'get_transactions_response', page_size_fields=('page_size',)),
 )
 
 GET_WALLET = Operation(
@@ -145,6 +148,7 @@ LIST_WALLETS = Operation(
     responses=(R('200', 'application/json', 'list_wallets_response'),),
     errors=_ERRORS,
     scopes=('auth:read', 'wallets:read'),
+    pagination=Pagination('cursor', 'list_wallets_response', page_size_fields=('page_size',)),
 )
 
 UPDATE_WALLET = Operation(
@@ -309,6 +313,22 @@ class SDKWalletsV1(SubClient):
         """
         return self._core.call(GET_HOLDS, request, retries=retries, timeout=timeout)
 
+    def get_holds_iter(
+        self,
+        request: operations.GetHoldsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Hold]:
+        """Every item of `get_holds`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.get_holds, request, retries=retries, timeout=timeout)
+
     @bind(GET_TRANSACTIONS)
     def get_transactions(
         self,
@@ -324,6 +344,22 @@ class SDKWalletsV1(SubClient):
         GET /api/wallets/transactions (operation getTransactions).
         """
         return self._core.call(GET_TRANSACTIONS, request, retries=retries, timeout=timeout)
+
+    def get_transactions_iter(
+        self,
+        request: operations.GetTransactionsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.WalletsTransaction]:
+        """Every item of `get_transactions`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.get_transactions, request, retries=retries, timeout=timeout)
 
     @bind(GET_WALLET)
     def get_wallet(
@@ -388,6 +424,22 @@ class SDKWalletsV1(SubClient):
         GET /api/wallets/wallets (operation listWallets).
         """
         return self._core.call(LIST_WALLETS, request, retries=retries, timeout=timeout)
+
+    def list_wallets_iter(
+        self,
+        request: operations.ListWalletsRequest,
+        *,
+        retries: Optional[RetryConfig] = None,
+        timeout: Timeout = None,
+    ) -> Iterator[shared.Wallet]:
+        """Every item of `list_wallets`, page after page, each page fetched as you iterate.
+
+        The first request is sent as given; the next ones carry the path and header parameters, the
+        page size and the server's `next` cursor only (the cursor encodes the filters). Raises
+        sdk.utils.PaginationError when the server repeats a cursor or keeps sending empty pages that
+        say more follow.
+        """
+        return paginate(self.list_wallets, request, retries=retries, timeout=timeout)
 
     @bind(UPDATE_WALLET)
     def update_wallet(

@@ -14,4 +14,4 @@ if TYPE_CHECKING:  # sub-client modules load on first access, not at import
 class Webhooks(SubClient):
     """The webhooks API, one sub-client per version: `s.webhooks.v1`."""
 
-    v1: SubClientAttribute[SDKWebhooksV1] = SubClientAttribute('sdk.resources.webhooks.v1', 'SDKWebhooksV1')
+    v1 = SubClientAttribute['SDKWebhooksV1']('sdk.resources.webhooks.v1', 'SDKWebhooksV1', 'Webhooks module: endpoint configurations, signing secrets and test deliveries.')

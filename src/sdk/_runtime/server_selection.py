@@ -1,4 +1,4 @@
-"""Choosing the server URL from the SDK constructor's arguments."""
+"""Choosing the server URL from the SDK constructor's arguments (the servers themselves: sdk.servers)."""
 
 from __future__ import annotations
 
