@@ -222,25 +222,35 @@ def test_a_model_predicts_every_outcome_of_random_posts_reverts_and_bulks(
                 expect_raw_error(res, 400, "INSUFFICIENT_FUND")
         else:
             continue_on_failure = rng.random() < 0.5
+            atomic = not continue_on_failure and rng.random() < 0.5
             batch = [random_transaction(rng, accounts, balance, rng.random() > 0.25) for _ in range(rng.randint(1, 6))]
             body = [{"action": "CREATE_TRANSACTION", "data": {"postings": raw_postings(*m), "metadata": {}}}
                     for m in batch]  # fmt: skip
-            res = raw.v2("POST", f"/{ledger}/_bulk", body=body,
-                         params={"continueOnFailure": str(continue_on_failure).lower()})  # fmt: skip
+            params = {"continueOnFailure": str(continue_on_failure).lower(), "atomic": str(atomic).lower()}
+            res = raw.v2("POST", f"/{ledger}/_bulk", body=body, params=params)
             expected_kinds = []
             failed = False
+            planned = dict(balance)
+            applied: List[Moves] = []
             for moves in batch:
-                after = None if (failed and not continue_on_failure) else apply_moves(balance, moves)
+                after = None if (failed and not continue_on_failure) else apply_moves(planned, moves)
                 if after is None:
                     expected_kinds.append("ERROR")
                     failed = True
                 else:
                     expected_kinds.append("CREATE_TRANSACTION")
-                    balance = after
-                    record(moves)
+                    planned = after
+                    applied.append(moves)
             assert res.status_code == (400 if failed else 200), res.text
             got = [(item["responseType"], item.get("errorCode")) for item in res.json()["data"]]
+            if atomic and failed:
+                # an atomic bulk with a failure commits nothing, whatever it says about each element
+                assert "ERROR" in [kind for kind, _ in got], got
+                continue
             assert [kind for kind, _ in got] == expected_kinds, (got, batch, continue_on_failure, balance)
+            balance = planned
+            for moves in applied:
+                record(moves)
     # the ledger's books are the model's books
     seen = {key: i - o for key, (i, o) in read_volumes(s, ledger).items()}
     assert {k: v for k, v in seen.items() if v} == {k: v for k, v in balance.items() if v}
