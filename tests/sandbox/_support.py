@@ -274,3 +274,22 @@ def state_of(s: sdk.SDK, ledger: str) -> Tuple[Any, ...]:
 def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def warm_up(s: sdk.SDK) -> None:
+    """Post once and read back on a ledger of its own, before a test starts threads.
+
+    The SDK compiles each model's encoder and decoder on first use, and that first use is not
+    yet thread-safe (a second thread can call a half-built encoder: IndexError in
+    sdk._runtime.codec, reported to the runtime's owner). Tests that are about the sandbox's
+    behaviour under concurrency warm the SDK first so that they test the server;
+    test_concurrency.py::test_cold_sdk_... shows the runtime race itself.
+    """
+    try:
+        create_ledger(s, "warm-up")
+    except errors.V2ErrorResponse:
+        pass  # already warm
+    post(s, "warm-up", ("world", "warm", 1, "USD"), reference=None)
+    balances(s, "warm-up", "warm")
+    list_txs(s, "warm-up")
+    aggregated(s, "warm-up")

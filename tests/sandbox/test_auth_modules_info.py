@@ -177,19 +177,19 @@ def test_the_client_secret_never_shows(tmp_path: Any) -> None:
         [sys.executable, "-m", "sdk.sandbox", "--port", "0", "--client-id", "app", "--client-secret", secret],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    token_url = url + "/api/auth/oauth/token"
-    refused = requests.post(token_url, data={"grant_type": "client_credentials", "client_id": "app",
-                                             "client_secret": secret + "x"}, timeout=5)  # fmt: skip
-    assert refused.status_code == 401 and secret not in refused.text
-    with pytest.raises(errors.TokenError) as info:
-        sdk.SDK(server_url=url, security=shared.Security(client_id="app", client_secret=secret + "x")).get_versions()
-        create_ledger(
-            sdk.SDK(server_url=url, security=shared.Security(client_id="app", client_secret=secret + "x")), "m"
-        )
-    assert secret not in str(info.value)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=10)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        token_url = url + "/api/auth/oauth/token"
+        refused = requests.post(token_url, data={"grant_type": "client_credentials", "client_id": "app",
+                                                 "client_secret": secret + "x"}, timeout=5)  # fmt: skip
+        assert refused.status_code == 401 and secret not in refused.text
+        wrong = sdk.SDK(server_url=url, security=shared.Security(client_id="app", client_secret=secret + "x"))
+        with pytest.raises(errors.TokenError) as info:
+            create_ledger(wrong, "m")
+        assert secret not in str(info.value) and secret not in repr(info.value)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert secret not in out + err

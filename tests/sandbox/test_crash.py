@@ -35,7 +35,10 @@ def _start(data: Path) -> Tuple[subprocess.Popen, str]:  # type: ignore[type-arg
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
-    assert url.startswith("http://"), url
+    if not url.startswith("http://"):
+        proc.kill()
+        proc.wait(10)
+        raise AssertionError(f"the CLI printed {url!r} instead of its URL")
     return proc, url
 
 

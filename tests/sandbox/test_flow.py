@@ -174,7 +174,10 @@ def _start_cli(data: Path, *extra: str) -> Tuple[subprocess.Popen, str]:  # type
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), (url, proc.poll())
+    if not url.startswith("http://127.0.0.1:"):
+        proc.kill()
+        proc.wait(10)
+        raise AssertionError(f"the CLI printed {url!r} instead of its URL (exit code {proc.poll()})")
     return proc, url
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import sdk
 
-from ._support import Raw, count_txs, expect_raw_error, post, raw_postings, state_of
+from ._support import Raw, count_txs, expect_raw_error, post, raw_postings, state_of, warm_up
 
 GOOD = raw_postings(("world", "a", 1, "USD"))
 
@@ -222,6 +222,7 @@ def test_half_sent_requests_time_out_and_the_server_stays_responsive(quick_timeo
 
     s = quick_timeout.sdk()
     create_ledger(s, "main")
+    warm_up(s)
     # 8 clients stop in the middle of their headers, 8 in the middle of their body
     silent = _silent_clients(quick_timeout.url, "main", 8, True) + _silent_clients(quick_timeout.url, "main", 8)
     try:

@@ -338,3 +338,23 @@ def test_v1_script_errors_use_the_v1_codes(s: sdk.SDK, ledger: str) -> None:
             s, ledger, script=shared.PostTransactionScript(plain="send [COIN 1] (\n source = @a\n destination = @b\n)")
         ),
     )
+
+
+def test_v1_postings_and_script_together_or_neither(s: sdk.SDK, ledger: str) -> None:
+    both = shared.PostTransaction(
+        postings=[shared.Posting(source="world", destination="a", amount=1, asset="USD")],
+        script=shared.PostTransactionScript(plain="send [USD 1] (\n source = @world\n destination = @a\n)"),
+    )
+    expect_v1_error(
+        400,
+        "VALIDATION",
+        lambda: s.ledger.v1.create_transaction(
+            request=operations.CreateTransactionRequest(ledger=ledger, post_transaction=both)
+        ),
+    )
+    with pytest.raises(errors.ErrorResponse) as info:
+        s.ledger.v1.create_transaction(
+            request=operations.CreateTransactionRequest(ledger=ledger, post_transaction=shared.PostTransaction())
+        )
+    assert info.value.status_code == 400
+    assert _count(s.ledger.v1.count_transactions(request=operations.CountTransactionsRequest(ledger=ledger))) == 0
