@@ -189,9 +189,6 @@ with Sandbox(port=0) as sb:
 """
 
 
-@pytest.mark.xfail(reason="SDK runtime race: the first concurrent use of a model's encoder can call a half-built "
-                   "one (IndexError in sdk._runtime.codec); remove this mark when the runtime fix lands",
-                   strict=False)  # fmt: skip
 def test_cold_sdk_shared_by_8_threads_from_the_first_call() -> None:
     """8 threads through one fresh SDK in a fresh process, all starting at once (as users do)."""
     import os

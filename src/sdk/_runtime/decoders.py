@@ -75,7 +75,12 @@ def decoder_for(tp: Any) -> Decoder:
     with _COMPILE_LOCK:
         found = _DECODERS.get(key)
         if found is None:
-            found = _DECODERS[key] = _build(tp, key)
+            try:
+                found = _DECODERS[key] = _build(tp, key)
+            except BaseException:
+                # Never leave a half-built placeholder behind for the next caller.
+                _DECODERS.pop(key, None)
+                raise
     return found
 
 
@@ -226,6 +231,11 @@ def _compile_model(cls: type, key: Any) -> Decoder:
     slot: List[Decoder] = []
 
     def trampoline(value: Any, hint: Optional[str] = None) -> Any:
+        if not slot:
+            # Another thread found this placeholder in the cache while this model is still being
+            # compiled; the compiling thread holds the lock until it is done, so wait for it.
+            with _COMPILE_LOCK:
+                pass
         return slot[0](value, hint)
 
     _DECODERS[key] = trampoline

@@ -110,7 +110,12 @@ def encoder_for(tp: Any) -> Encoder:
     with _COMPILE_LOCK:
         found = _ENCODERS.get(key)
         if found is None:
-            found = _ENCODERS[key] = _build(tp, key)
+            try:
+                found = _ENCODERS[key] = _build(tp, key)
+            except BaseException:
+                # Never leave a half-built placeholder behind for the next caller.
+                _ENCODERS.pop(key, None)
+                raise
     return found
 
 
@@ -271,8 +276,18 @@ def check_constraints(constraints: Constraints, value: Any) -> None:
 
 
 def _compile_model(cls: type, key: Any) -> Encoder:
+    # Registered before compiling the fields so that recursive models find it.
     slot: List[Encoder] = []
-    _ENCODERS[key] = lambda value: slot[0](value)
+
+    def trampoline(value: Any) -> Any:
+        if not slot:
+            # Found in the cache by another thread while this model is still being compiled:
+            # the compiling thread holds the lock until it is done, so wait for it.
+            with _COMPILE_LOCK:
+                pass
+        return slot[0](value)
+
+    _ENCODERS[key] = trampoline
 
     infos = json_fields(cls)
     namespace: Dict[str, Any] = {
