@@ -805,7 +805,8 @@ class _Builder:
 
     def build(self) -> GeneratedCase:
         statements: List[str] = []
-        for _ in range(self.rng.randint(1, 4)):
+        # now and then a long program, where balances carry through many statements
+        for _ in range(self.rng.randint(5, 12) if self.chance(0.08) else self.rng.randint(1, 4)):
             roll = self.rng.random()
             if roll < 0.62:
                 statements.append(self.send())

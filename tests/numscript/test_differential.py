@@ -101,6 +101,17 @@ def reference() -> ReferenceRunner:
         )
         warnings.warn(message, DifferentialTestNotRun, stacklevel=1)
         pytest.skip(message)
+    stamp = binary + ".version"  # written by .ci/install-numscript
+    if os.path.isfile(stamp):
+        with open(stamp, encoding="utf-8") as handle:
+            installed = handle.read().strip()
+        if installed != REFERENCE_VERSION:
+            warnings.warn(
+                f"the reference numscript at {binary} is {installed}, not {REFERENCE_VERSION}: "
+                "differences may come from the version",
+                UserWarning,
+                stacklevel=1,
+            )
     return ReferenceRunner(binary)
 
 
