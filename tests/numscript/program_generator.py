@@ -394,11 +394,8 @@ class _Builder:
             key = self.rng.choice(free) if free else f"key{len(taken)}"
             variable = self.new_variable(type_name, origin=f'meta(@{account}, "{key}")', asset=asset)
             if self.wants_error("missing_metadata"):
-                self.metadata.get(account, {}).pop(key, None)
-                self.error_placed = True
-                # make sure no later variable re-creates the key
-                self.metadata.setdefault(account, {})
-                self.metadata[account][f"other_{key}"] = text_value
+                # the key stays absent (later variables pick other keys); a near miss is there instead
+                self.metadata.setdefault(account, {})[f"other_{key}"] = text_value
             else:
                 self.set_meta(account, key, text_value)
             return "$" + variable.name
@@ -416,7 +413,7 @@ class _Builder:
             head, _, tail = name.rpartition(":")
             kind = "number" if tail.isdigit() and not tail.startswith("0") else "string"
             if self.chance(0.3):
-                return f"@{head}:$" + self.new_variable_with_input("account", tail) + "", name
+                return f"@{head}:$" + self.new_variable_with_input("account", tail), name
             return f"@{head}:" + self.variable_value(kind, tail), name
         return "@" + name, name
 
