@@ -111,7 +111,12 @@ def _join_program(header: List[str], declarations: List[str], statements: List[L
 
 def shrink(case: GeneratedCase, still_failing: Callable[[GeneratedCase], bool]) -> GeneratedCase:
     """Drop statements, then unused variables and inputs, while the disagreement stays."""
-    header, declarations, statements = _split_program(case.program)
+    try:
+        header, declarations, statements = _split_program(case.program)
+    except IndexError:
+        return case  # a damaged program without the generator's layout: shown as it is
+    if _join_program(header, declarations, statements) != case.program:
+        return case  # the layout was not the generator's (compact, comments): shrinking would change it
 
     def attempt(candidate: GeneratedCase) -> bool:
         nonlocal case
