@@ -62,7 +62,7 @@ _TOKEN_RE = re.compile(
   | (?P<variable>\$[a-z_]+[a-z0-9_]*)
   | (?P<account>@"""
     + _SEGMENT
-    + r"""(?::"""
+    + r"""(?:[ \t\r\n]*:"""
     + _SEGMENT
     + r""")*)
   | (?P<hashbang>\#!)
