@@ -85,6 +85,14 @@ def test_check_warns_about_sources_that_are_never_reached() -> None:
     assert warning.message.startswith("this source is never reached")
 
 
+def test_check_infers_one_asset_per_send_from_its_literals() -> None:
+    text = "vars { monetary $m }\nsend $m ( source = @world\n" \
+           "  destination = { max [COIN 10] to @a max [USD/2 204] to @b remaining to @c } )"
+    [mismatch] = [d for d in numscript.check(text) if d.severity == "error"]
+    assert (mismatch.line, mismatch.column) == (3, 43)
+    assert mismatch.message == "cap of max: asset mismatch (expected COIN, got USD/2)"
+
+
 def test_check_finds_type_mismatches_in_expressions() -> None:
     messages = [d.message for d in numscript.check(
         'vars { number $n = balance(@a, USD) }\nset_tx_meta("k", [USD 1] + 1)\nset_tx_meta(1, 1/0)\nfrob()'

@@ -240,11 +240,17 @@ class _Checker:
             self.arguments(call, types)
 
     def same_asset(self, expr: n.Expr, what: str) -> None:
-        """A literal monetary in a send of a literal asset must be of that asset."""
-        if self.asset is not None and isinstance(expr, n.MonetaryLiteral):
-            found = _literal_asset(expr.asset)
-            if found is not None and found != self.asset:
-                self.report(expr, f"{what}: asset mismatch (expected {self.asset}, got {found})")
+        """The literal monetaries of a send (its amount, caps and bounds) must share one asset,
+        as the reference checker infers even when the amount is a variable."""
+        if not isinstance(expr, n.MonetaryLiteral):
+            return
+        found = _literal_asset(expr.asset)
+        if found is None:
+            return
+        if self.asset is None:
+            self.asset = found
+        elif found != self.asset:
+            self.report(expr, f"{what}: asset mismatch (expected {self.asset}, got {found})")
 
     def source(self, source: n.Source, send_all: bool) -> None:
         if isinstance(source, n.AccountSource):
