@@ -93,6 +93,15 @@ def test_check_infers_one_asset_per_send_from_its_literals() -> None:
     assert mismatch.message == "cap of max: asset mismatch (expected COIN, got USD/2)"
 
 
+def test_check_knows_the_asset_of_balance_and_of_sums() -> None:
+    text = "send balance(@fees, USD/2) (\n  source = max [EUR 10] from @a\n  destination = @x\n)\n" \
+           'set_account_meta(@a, "k", [JPY/0 8] + [JPY 4])'
+    assert [(d.line, d.message) for d in numscript.check(text) if d.severity == "error"] == [
+        (2, "cap of max: asset mismatch (expected USD/2, got EUR)"),
+        (5, "'+': asset mismatch (expected JPY/0, got JPY)"),
+    ]
+
+
 def test_check_finds_type_mismatches_in_expressions() -> None:
     messages = [d.message for d in numscript.check(
         'vars { number $n = balance(@a, USD) }\nset_tx_meta("k", [USD 1] + 1)\nset_tx_meta(1, 1/0)\nfrob()'

@@ -140,6 +140,10 @@ class _Checker:
                 self.infer(expr.right)
                 return None
             self.expect(expr.right, left, f"right side of '{expr.operator}' (the left side is a {left})")
+            if left == "monetary":
+                left_asset, right_asset = _static_asset(expr.left), _static_asset(expr.right)
+                if left_asset is not None and right_asset is not None and left_asset != right_asset:
+                    self.report(expr, f"'{expr.operator}': asset mismatch (expected {left_asset}, got {right_asset})")
             return left
         if isinstance(expr, n.Call):
             return self.call(expr, origin_type)
@@ -216,9 +220,7 @@ class _Checker:
                 self.asset = _literal_asset(statement.amount.asset)
             else:
                 self.expect(statement.amount, "monetary", "amount of send")
-                self.asset = (
-                    _literal_asset(statement.amount.asset) if isinstance(statement.amount, n.MonetaryLiteral) else None
-                )
+                self.asset = _static_asset(statement.amount)
             self.source(statement.source, send_all)
             self.destination(statement.destination)
         elif isinstance(statement, n.Save):
@@ -369,6 +371,20 @@ def _literal_number(expr: n.Expr) -> Optional[int]:
 
 def _literal_asset(expr: n.Expr) -> Optional[str]:
     return expr.name if isinstance(expr, n.AssetLiteral) else None
+
+
+def _static_asset(expr: n.Expr) -> Optional[str]:
+    """The asset of a monetary expression when the text says it: `[USD 1]`, `balance(@a, USD)`,
+    and sums or differences of those."""
+    if isinstance(expr, n.MonetaryLiteral):
+        return _literal_asset(expr.asset)
+    if isinstance(expr, n.Call) and expr.name in ("balance", "overdraft") and len(expr.args) == 2:
+        return _literal_asset(expr.args[1])
+    if isinstance(expr, n.BinaryOp) and expr.operator in ("+", "-"):
+        return _static_asset(expr.left) or _static_asset(expr.right)
+    if isinstance(expr, n.Negation):
+        return _static_asset(expr.operand)
+    return None
 
 
 def _unbounded(source: n.Source) -> bool:
