@@ -67,8 +67,10 @@ class _Checker:
         self.diagnostics: List[Diagnostic] = []
         self.declared: Dict[str, str] = {}
         self.used: Set[str] = set()
-        #: The asset of the send being checked, when it is written as a literal.
+        #: The asset of the send being checked, when the text says it.
         self.asset: Optional[str] = None
+        #: Monetary variables whose asset the text says (`monetary $m = balance(@a, USD)`).
+        self.variable_assets: Dict[str, str] = {}
 
     def report(self, node: n.Node, message: str, severity: str = ERROR) -> None:
         self.diagnostics.append(Diagnostic(node.line, node.column, message, severity))
@@ -141,7 +143,7 @@ class _Checker:
                 return None
             self.expect(expr.right, left, f"right side of '{expr.operator}' (the left side is a {left})")
             if left == "monetary":
-                left_asset, right_asset = _static_asset(expr.left), _static_asset(expr.right)
+                left_asset, right_asset = self.static_asset(expr.left), self.static_asset(expr.right)
                 if left_asset is not None and right_asset is not None and left_asset != right_asset:
                     self.report(expr, f"'{expr.operator}': asset mismatch (expected {left_asset}, got {right_asset})")
             return left
@@ -205,6 +207,10 @@ class _Checker:
                     self.report(declaration, f"variable ${declaration.name} is declared {declaration.type_name} "
                                              f"but its value is {found}")
             self.declared[declaration.name] = declaration.type_name
+            if declaration.origin is not None and declaration.type_name == "monetary":
+                known = self.static_asset(declaration.origin)
+                if known is not None:
+                    self.variable_assets[declaration.name] = known
         for statement in self.program.statements:
             self.statement(statement)
         for declaration in self.program.variables:
@@ -220,7 +226,10 @@ class _Checker:
                 self.asset = _literal_asset(statement.amount.asset)
             else:
                 self.expect(statement.amount, "monetary", "amount of send")
-                self.asset = _static_asset(statement.amount)
+                # As the reference checker: the amount's asset is known from a literal, a balance()
+                # or a variable computed from one, not from a sum.
+                amount = statement.amount
+                self.asset = None if isinstance(amount, n.BinaryOp) else self.static_asset(amount)
             self.source(statement.source, send_all)
             self.destination(statement.destination)
         elif isinstance(statement, n.Save):
@@ -240,6 +249,9 @@ class _Checker:
                 )
                 return
             self.arguments(call, types)
+
+    def static_asset(self, expr: n.Expr) -> Optional[str]:
+        return _static_asset(expr, self.variable_assets)
 
     def same_asset(self, expr: n.Expr, what: str) -> None:
         """The literal monetaries of a send (its amount, caps and bounds) must share one asset,
@@ -373,17 +385,19 @@ def _literal_asset(expr: n.Expr) -> Optional[str]:
     return expr.name if isinstance(expr, n.AssetLiteral) else None
 
 
-def _static_asset(expr: n.Expr) -> Optional[str]:
+def _static_asset(expr: n.Expr, variables: Optional[Dict[str, str]] = None) -> Optional[str]:
     """The asset of a monetary expression when the text says it: `[USD 1]`, `balance(@a, USD)`,
-    and sums or differences of those."""
+    a variable computed from one, and sums or differences of those."""
     if isinstance(expr, n.MonetaryLiteral):
         return _literal_asset(expr.asset)
+    if isinstance(expr, n.Variable):
+        return (variables or {}).get(expr.name)
     if isinstance(expr, n.Call) and expr.name in ("balance", "overdraft") and len(expr.args) == 2:
         return _literal_asset(expr.args[1])
     if isinstance(expr, n.BinaryOp) and expr.operator in ("+", "-"):
-        return _static_asset(expr.left) or _static_asset(expr.right)
+        return _static_asset(expr.left, variables) or _static_asset(expr.right, variables)
     if isinstance(expr, n.Negation):
-        return _static_asset(expr.operand)
+        return _static_asset(expr.operand, variables)
     return None
 
 
