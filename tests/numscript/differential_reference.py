@@ -43,6 +43,8 @@ class Outcome:
     error_class: str = ""
     #: The interpreter's own error text, shown in failure messages only.
     error_message: str = ""
+    #: For missing funds: "ASSET needed available", compared too (both report them).
+    error_detail: str = ""
 
     @property
     def failed(self) -> bool:
@@ -50,7 +52,8 @@ class Outcome:
 
     def describe(self) -> str:
         if self.failed:
-            return f"error {self.error_class}: {self.error_message}"
+            detail = f" [{self.error_detail}]" if self.error_detail else ""
+            return f"error {self.error_class}{detail}: {self.error_message}"
         lines = ["postings:"]
         lines += [f"  {p[0]} -> {p[1]}  {p[2]} {p[3]}" + (f" color={p[4]}" if p[4] else "") for p in self.postings]
         lines.append(f"txMeta: {json.dumps(self.tx_metadata, sort_keys=True)}")
@@ -101,6 +104,9 @@ _REFERENCE_MESSAGES: Sequence[Tuple[str, str]] = (
 EQUIVALENT_CLASSES: Dict[str, frozenset] = {
     "InvalidValueError": frozenset({"InvalidValueError", "InvalidVariableError"}),
 }
+
+
+_REFERENCE_MISSING_FUNDS = re.compile(r"Not enough funds\. Needed \[(\S+) (-?\d+)\] \(only \[\S+ (-?\d+)\] available\)")
 
 
 def classify_reference_error(stderr: str) -> str:
@@ -236,9 +242,11 @@ class ReferenceRunner:
             env={**os.environ, "NUMSCRIPT_NO_TELEMETRY": "1"},
         )
         if completed.returncode != 0:
+            missing = _REFERENCE_MISSING_FUNDS.search(completed.stderr)
             return Outcome(
                 error_class=classify_reference_error(completed.stderr),
                 error_message=(completed.stderr.strip() or completed.stdout.strip()),
+                error_detail=" ".join(missing.groups()) if missing else "",
             )
         return _outcome_from_reference_json(json.loads(completed.stdout))
 
@@ -266,6 +274,9 @@ def run_ours(case: GeneratedCase) -> Outcome:
             metadata={account: dict(entries) for account, entries in case.metadata.items()},
             feature_flags=tuple(case.feature_flags),
         )
+    except numscript.MissingFundsError as error:
+        detail = f"{error.asset} {error.needed} {error.available}"
+        return Outcome(error_class=type(error).__name__, error_message=str(error), error_detail=detail)
     except numscript.NumscriptError as error:
         return Outcome(error_class=type(error).__name__, error_message=str(error))
     postings = tuple((p.source, p.destination, p.asset, p.amount, p.color or "") for p in result.postings)
@@ -278,7 +289,10 @@ def run_ours(case: GeneratedCase) -> Outcome:
 
 def outcomes_agree(reference: Outcome, ours: Outcome) -> bool:
     if reference.failed or ours.failed:
-        return reference.failed and ours.failed and error_classes_match(reference.error_class, ours.error_class)
+        if not (reference.failed and ours.failed and error_classes_match(reference.error_class, ours.error_class)):
+            return False
+        # both name the asset, the amount needed and the amount the sources had
+        return not (reference.error_detail and ours.error_detail) or reference.error_detail == ours.error_detail
     return (
         reference.postings == ours.postings
         and reference.tx_metadata == ours.tx_metadata

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import os
 import re
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Dict, List, Tuple
 
 try:  # tests/numscript may or may not be a package
+    from .differential_check import checks_agree, our_check, our_error_lines, reference_check
     from .differential_corners import CORNER_CASES
     from .differential_reference import (
         Outcome,
@@ -31,6 +33,12 @@ try:  # tests/numscript may or may not be a package
     from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_cases, mutate_case
 except ImportError:
+    from differential_check import (  # type: ignore[no-redef]
+        checks_agree,
+        our_check,
+        our_error_lines,
+        reference_check,
+    )
     from differential_corners import CORNER_CASES  # type: ignore[no-redef]
     from differential_reference import (  # type: ignore[no-redef]
         Outcome,
@@ -103,7 +111,12 @@ def _join_program(header: List[str], declarations: List[str], statements: List[L
 
 def shrink(case: GeneratedCase, still_failing: Callable[[GeneratedCase], bool]) -> GeneratedCase:
     """Drop statements, then unused variables and inputs, while the disagreement stays."""
-    header, declarations, statements = _split_program(case.program)
+    try:
+        header, declarations, statements = _split_program(case.program)
+    except IndexError:
+        return case  # a damaged program without the generator's layout: shown as it is
+    if _join_program(header, declarations, statements) != case.program:
+        return case  # the layout was not the generator's (compact, comments): shrinking would change it
 
     def attempt(candidate: GeneratedCase) -> bool:
         nonlocal case
@@ -145,6 +158,39 @@ def shrink(case: GeneratedCase, still_failing: Callable[[GeneratedCase], bool]) 
     return case
 
 
+def compare_check(runner: ReferenceRunner, cases: List[GeneratedCase]) -> int:
+    """Group the programs `check` judges differently by the reference's / our error messages."""
+    groups: Dict[str, List[Tuple[GeneratedCase, str, str]]] = collections.defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix="numscript-check-") as root:
+        paths = []
+        for index, case in enumerate(cases):
+            path = os.path.join(root, f"check{index}.num")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(case.program)
+            paths.append(path)
+        with ThreadPoolExecutor(max_workers=runner.workers) as pool:
+            theirs = list(pool.map(lambda path: reference_check(runner.binary, path), paths))
+        for case, path, verdict in zip(cases, paths, theirs):
+            ours = our_check(path)
+            if checks_agree(verdict, ours):
+                continue
+            if verdict.has_errors:
+                lines = verdict.output.splitlines()
+                messages = {lines[i + 1] for i, line in enumerate(lines[:-1]) if line.endswith("- Error")}
+                kind = "reference only: " + " | ".join(sorted(messages))
+            else:
+                kind = "ours only: " + " | ".join(sorted(set(our_error_lines(ours))))
+            kind = re.sub(r"'[^']*'|\([^)]*\)|\$\w+|@\S+|\[[^]]*\]|\d+", "_", kind)
+            groups[kind].append((case, verdict.output, ours.output))
+    for kind, members in sorted(groups.items(), key=lambda item: -len(item[1])):
+        case, theirs_text, ours_text = min(members, key=lambda member: len(member[0].program))
+        print(f"\n######## {len(members)}: {kind[:300]}\n{case.program}--- reference ---\n{theirs_text}")
+        print(f"--- ours ---\n{ours_text}")
+    failing = sum(len(members) for members in groups.values())
+    print(f"\n{len(cases) - failing} of {len(cases)} programs checked alike")
+    return 1 if failing else 0
+
+
 def compare_specs(runner: ReferenceRunner, cases: List[GeneratedCase], references: List[Outcome]) -> int:
     chosen = [(case, outcome) for case, outcome in zip(cases, references) if usable(case, outcome)]
     failing = 0
@@ -178,6 +224,7 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--no-shrink", action="store_true")
     parser.add_argument("--mutated", action="store_true", help="damaged programs (parser fuzzing)")
     parser.add_argument("--corners", action="store_true", help="the hand-picked corner programs")
+    parser.add_argument("--check", action="store_true", help="compare `check` (errors or not) on the programs")
     parser.add_argument(
         "--specs", action="store_true", help="compare the specs runners on files built from the programs"
     )
@@ -195,6 +242,8 @@ def main(argv: List[str]) -> int:
     else:
         cases = generate_cases(options.count, options.seed)
     started = time.monotonic()
+    if options.check:
+        return compare_check(runner, cases)
     references = runner.run_all(cases)
     reference_seconds = time.monotonic() - started
     if options.specs:

@@ -69,10 +69,11 @@ def test_check_never_raises_and_reports_positions() -> None:
         "send [USD 1] ( source = oneof { @a } destination = @c )\n"
     )
     assert [(d.line, d.column, d.severity) for d in diagnostics] == [
-        (1, 8, "warning"), (2, 25, "error"), (2, 42, "error"), (3, 25, "error"),
+        (1, 8, "warning"), (2, 25, "error"), (2, 42, "error"), (3, 25, "warning"),
     ]
     assert diagnostics[1].message == "source: expected account, got portion"
     assert diagnostics[2].message.startswith("the portions of the allotment add up to 5/6, not 1")
+    # A warning: the flag may be given at run time (the reference checker does not fail either).
     assert "experimental-oneof" in diagnostics[3].message
     assert numscript.check("send [USD 1] ( source = oneof { @a } destination = @c )",
                            feature_flags=["experimental-oneof"]) == []
@@ -82,6 +83,23 @@ def test_check_warns_about_sources_that_are_never_reached() -> None:
     [warning] = numscript.check("send [USD 1] ( source = { @a @world @b } destination = @c )")
     assert (warning.line, warning.column, warning.severity) == (1, 37, "warning")
     assert warning.message.startswith("this source is never reached")
+
+
+def test_check_infers_one_asset_per_send_from_its_literals() -> None:
+    text = "vars { monetary $m }\nsend $m ( source = @world\n" \
+           "  destination = { max [COIN 10] to @a max [USD/2 204] to @b remaining to @c } )"
+    [mismatch] = [d for d in numscript.check(text) if d.severity == "error"]
+    assert (mismatch.line, mismatch.column) == (3, 43)
+    assert mismatch.message == "cap of max: asset mismatch (expected COIN, got USD/2)"
+
+
+def test_check_knows_the_asset_of_balance_and_of_sums() -> None:
+    text = "send balance(@fees, USD/2) (\n  source = max [EUR 10] from @a\n  destination = @x\n)\n" \
+           'set_account_meta(@a, "k", [JPY/0 8] + [JPY 4])'
+    assert [(d.line, d.message) for d in numscript.check(text) if d.severity == "error"] == [
+        (2, "cap of max: asset mismatch (expected USD/2, got EUR)"),
+        (5, "'+': asset mismatch (expected JPY/0, got JPY)"),
+    ]
 
 
 def test_check_finds_type_mismatches_in_expressions() -> None:

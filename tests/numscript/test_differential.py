@@ -30,6 +30,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 try:  # tests/numscript may or may not be a package
+    from .differential_check import checks_agree, our_check, reference_check
     from .differential_corners import CORNER_CASES
     from .differential_reference import (
         REFERENCE_VERSION,
@@ -45,6 +46,7 @@ try:  # tests/numscript may or may not be a package
     from .differential_specs import build_specs_file, our_verdict, reference_verdict, usable
     from .program_generator import GeneratedCase, generate_case, generate_cases, mutate_case
 except ImportError:  # pragma: no cover - depends on how pytest imports this directory
+    from differential_check import checks_agree, our_check, reference_check  # type: ignore[no-redef]
     from differential_corners import CORNER_CASES  # type: ignore[no-redef]
     from differential_reference import (  # type: ignore[no-redef]
         REFERENCE_VERSION,
@@ -101,6 +103,17 @@ def reference() -> ReferenceRunner:
         )
         warnings.warn(message, DifferentialTestNotRun, stacklevel=1)
         pytest.skip(message)
+    stamp = binary + ".version"  # written by .ci/install-numscript
+    if os.path.isfile(stamp):
+        with open(stamp, encoding="utf-8") as handle:
+            installed = handle.read().strip()
+        if installed != REFERENCE_VERSION:
+            warnings.warn(
+                f"the reference numscript at {binary} is {installed}, not {REFERENCE_VERSION}: "
+                "differences may come from the version",
+                UserWarning,
+                stacklevel=1,
+            )
     return ReferenceRunner(binary)
 
 
@@ -292,3 +305,28 @@ def test_cli_run_json_matches_the_reference(
     assert not differences, f"{len(differences)} of {CLI_COUNT} runs differ:\n\n" + "\n\n".join(
         differences[:REPORTS_SHOWN]
     )
+
+
+def test_check_agrees_with_the_reference(
+    reference: ReferenceRunner, cases: List[GeneratedCase], tmp_path: object
+) -> None:
+    """`check` finds errors in the same programs as `numscript check` (random, damaged and corner programs)."""
+    programs = cases[:CLI_COUNT] + [mutate_case(BASE_SEED + index) for index in range(CLI_COUNT)] + CORNER_CASES
+    paths = []
+    for index, case in enumerate(programs):
+        path = os.path.join(str(tmp_path), f"check{index}.num")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(case.program)
+        paths.append(path)
+    with ThreadPoolExecutor(max_workers=reference.workers) as pool:
+        theirs = list(pool.map(lambda path: reference_check(reference.binary, path), paths))
+    differences = []
+    for case, path, verdict in zip(programs, paths, theirs):
+        ours = our_check(path)
+        if not checks_agree(verdict, ours):
+            differences.append(
+                f"seed {case.seed}:\n{case.program}\n--- numscript check ---\n{verdict.output}\n"
+                f"--- python -m sdk.numscript check ---\n{ours.output}"
+            )
+    shown = "\n\n".join(differences[:REPORTS_SHOWN])
+    assert not differences, f"{len(differences)} of {len(programs)} programs checked differently:\n\n{shown}"

@@ -39,6 +39,13 @@ def test_account_with_variable_segments() -> None:
     assert kinds("@users:$id:main") == [("ACCOUNT", (("text", "users"), ("var", "id"), ("text", "main")))]
 
 
+def test_spaces_may_come_before_a_colon_in_an_account_as_in_the_reference() -> None:
+    assert kinds("@users :001\n  :main") == [("ACCOUNT", (("text", "users"), ("text", "001"), ("text", "main")))]
+    assert kinds("@a_b/* x */:C9 // c\n") == [("ACCOUNT", (("text", "a_b"), ("text", "C9")))]
+    program_name = tokenize("@users :001")[0]
+    assert program_name.line == 1 and program_name.column == 1
+
+
 def test_string_escapes_are_kept_as_written() -> None:
     assert kinds(r'"a\"b"') == [("STRING", r"a\"b")]
 

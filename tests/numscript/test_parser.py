@@ -65,6 +65,12 @@ def test_destinations() -> None:
     assert isinstance(send(destination="oneof { max [USD 1] to @a remaining kept }").destination, n.OneofDestination)
 
 
+def test_account_names_are_joined_from_their_parts() -> None:
+    destination = send(destination="@users :001").destination
+    assert isinstance(destination, n.AccountDestination)
+    assert isinstance(destination.address, n.AccountLiteral) and destination.address.name == "users:001"
+
+
 def test_send_all_and_monetary_arithmetic() -> None:
     assert isinstance(send(amount="[USD *]").amount, n.SendAll)
     summed = send(amount="[USD 1] + [USD 2]").amount

@@ -67,13 +67,24 @@ class _Checker:
         self.diagnostics: List[Diagnostic] = []
         self.declared: Dict[str, str] = {}
         self.used: Set[str] = set()
+        #: The asset of the send being checked, when the text says it.
+        self.asset: Optional[str] = None
+        #: Monetary variables whose asset the text says (`monetary $m = balance(@a, USD)`).
+        self.variable_assets: Dict[str, str] = {}
 
     def report(self, node: n.Node, message: str, severity: str = ERROR) -> None:
         self.diagnostics.append(Diagnostic(node.line, node.column, message, severity))
 
     def need_flag(self, flag: str, construct: str, node: n.Node) -> None:
+        # A warning, not an error: the flag may be given at run time (feature_flags=, or the
+        # ledger's configuration), and the reference checker does not fail on it either.
         if flag not in self.flags:
-            self.report(node, f"{construct} is experimental: add #![feature(\"{flag}\")] as the first line")
+            self.report(
+                node,
+                f"{construct} is experimental: it runs only with the '{flag}' feature flag "
+                f"(#![feature(\"{flag}\")] as the first line, or given at run time)",
+                WARNING,
+            )
 
     # --- expressions -------------------------------------------------------------------
 
@@ -95,7 +106,7 @@ class _Checker:
                         self.report(expr, f"variable ${name} is not declared in vars {{...}}")
                     elif declared not in ("account", "string", "number"):
                         self.report(expr, f"${name} inside an account name must be an account, string or number, "
-                                          f"not {declared}")
+                                          f"not {declared}: the run will fail", WARNING)
             return "account"
         if isinstance(expr, n.AssetLiteral):
             return "asset"
@@ -131,6 +142,10 @@ class _Checker:
                 self.infer(expr.right)
                 return None
             self.expect(expr.right, left, f"right side of '{expr.operator}' (the left side is a {left})")
+            if left == "monetary":
+                left_asset, right_asset = self.static_asset(expr.left), self.static_asset(expr.right)
+                if left_asset is not None and right_asset is not None and left_asset != right_asset:
+                    self.report(expr, f"'{expr.operator}': asset mismatch (expected {left_asset}, got {right_asset})")
             return left
         if isinstance(expr, n.Call):
             return self.call(expr, origin_type)
@@ -154,7 +169,8 @@ class _Checker:
                 self.report(call, f"unknown function {call.name}()")
             return None
         if call.name == "meta" and origin_type is None:
-            self.report(call, "meta() can only be the whole value of a variable in vars {...}")
+            # A warning, as in the reference checker; the run fails.
+            self.report(call, "meta() can only be the whole value of a variable in vars {...}", WARNING)
         if call.name in _FUNCTION_FLAGS:
             self.need_flag(_FUNCTION_FLAGS[call.name], f"{call.name}()", call)
         self.arguments(call, signature[0])
@@ -191,6 +207,10 @@ class _Checker:
                     self.report(declaration, f"variable ${declaration.name} is declared {declaration.type_name} "
                                              f"but its value is {found}")
             self.declared[declaration.name] = declaration.type_name
+            if declaration.origin is not None and declaration.type_name == "monetary":
+                known = self.static_asset(declaration.origin)
+                if known is not None:
+                    self.variable_assets[declaration.name] = known
         for statement in self.program.statements:
             self.statement(statement)
         for declaration in self.program.variables:
@@ -203,8 +223,13 @@ class _Checker:
             send_all = isinstance(statement.amount, n.SendAll)
             if isinstance(statement.amount, n.SendAll):
                 self.expect(statement.amount.asset, "asset", "asset of the send-all")
+                self.asset = _literal_asset(statement.amount.asset)
             else:
                 self.expect(statement.amount, "monetary", "amount of send")
+                # As the reference checker: the amount's asset is known from a literal, a balance()
+                # or a variable computed from one, not from a sum.
+                amount = statement.amount
+                self.asset = None if isinstance(amount, n.BinaryOp) else self.static_asset(amount)
             self.source(statement.source, send_all)
             self.destination(statement.destination)
         elif isinstance(statement, n.Save):
@@ -225,17 +250,38 @@ class _Checker:
                 return
             self.arguments(call, types)
 
+    def static_asset(self, expr: n.Expr) -> Optional[str]:
+        return _static_asset(expr, self.variable_assets)
+
+    def same_asset(self, expr: n.Expr, what: str) -> None:
+        """The literal monetaries of a send (its amount, caps and bounds) must share one asset,
+        as the reference checker infers even when the amount is a variable."""
+        if not isinstance(expr, n.MonetaryLiteral):
+            return
+        found = _literal_asset(expr.asset)
+        if found is None:
+            return
+        if self.asset is None:
+            self.asset = found
+        elif found != self.asset:
+            self.report(expr, f"{what}: asset mismatch (expected {self.asset}, got {found})")
+
     def source(self, source: n.Source, send_all: bool) -> None:
         if isinstance(source, n.AccountSource):
             if source.bound is not None:
                 self.expect(source.bound, "monetary", "overdraft bound")
+                self.same_asset(source.bound, "overdraft bound")
             if source.color is not None:
                 self.need_flag(ASSET_COLORS, "a color restriction", source)
                 self.expect(source.color, "string", "color")
             self.expect(source.address, "account", "source")
             is_world = isinstance(source.address, n.AccountLiteral) and source.address.name == "world"
-            if send_all and (is_world or source.overdraft == n.UNBOUNDED_OVERDRAFT):
+            unbounded = source.overdraft == n.UNBOUNDED_OVERDRAFT or (is_world and source.overdraft == n.NO_OVERDRAFT)
+            if send_all and unbounded:
                 self.report(source, "cannot send all [ASSET *] from a source with unbounded overdraft")
+            elif send_all and is_world:
+                # The reference checker lets this pass, but the run fails: @world stays unbounded.
+                self.report(source, "cannot send all [ASSET *] from @world: its overdraft is unbounded", WARNING)
             if is_world and source.overdraft != n.NO_OVERDRAFT:
                 self.report(source, "@world already has unbounded overdraft", WARNING)
         elif isinstance(source, n.ScalingSource):
@@ -253,10 +299,11 @@ class _Checker:
                                 WARNING)
         elif isinstance(source, n.CappedSource):
             self.expect(source.cap, "monetary", "cap of max")
+            self.same_asset(source.cap, "cap of max")
             self.source(source.source, False)
         elif isinstance(source, n.AllotmentSource):
             if send_all:
-                self.report(source, "cannot send all [ASSET *] from an allotment source")
+                self.report(source, "cannot send all [ASSET *] from an allotment source: the run will fail", WARNING)
             self.allotment([portion for portion, _ in source.items], source)
             for _, inner in source.items:
                 self.source(inner, False)
@@ -273,22 +320,29 @@ class _Checker:
                 self.need_flag(ONEOF, "oneof", destination)
             for cap, target in destination.clauses:
                 self.expect(cap, "monetary", "cap of max")
+                self.same_asset(cap, "cap of max")
                 self.destination(target)
             self.destination(destination.remaining)
 
     def allotment(self, portions: List[Optional[n.Expr]], node: n.Node) -> None:
-        remaining = sum(1 for portion in portions if portion is None)
-        if remaining > 1:
-            self.report(node, "an allotment can have only one 'remaining' clause")
+        """The reference checker's rules: `remaining` must come last; literal portions above 1
+        are an error; below 1 they are an error unless a `remaining` or two or more variable
+        portions can make up the rest (one variable gets a warning: it must be exactly the rest);
+        exactly 1 makes each variable portion and the `remaining` clause suspicious."""
         total = Portion(0, 1)
-        all_literal = True
-        for portion in portions:
+        variables: List[n.Expr] = []
+        remaining = False
+        for index, portion in enumerate(portions):
             if portion is None:
+                if index == len(portions) - 1:
+                    remaining = True
+                else:
+                    self.report(node, "a 'remaining' clause must be the last of the allotment")
                 continue
             self.expect(portion, "portion", "portion of the allotment")
             value = _literal_portion(portion)
             if value is None:
-                all_literal = False
+                variables.append(portion)
                 continue
             total = Portion(
                 total.numerator * value.denominator + value.numerator * total.denominator,
@@ -296,10 +350,55 @@ class _Checker:
             )
         if total.numerator > total.denominator:
             self.report(node, f"the portions of the allotment add up to {total}, more than 1")
-        elif all_literal and not remaining and total.numerator != total.denominator:
-            self.report(node, f"the portions of the allotment add up to {total}, not 1 (add a 'remaining' clause)")
-        elif all_literal and remaining and total.numerator == total.denominator:
-            self.report(node, "the 'remaining' clause gets nothing: the portions already add up to 1", WARNING)
+        elif total.numerator < total.denominator:
+            if remaining or len(variables) > 1:
+                return
+            if variables:
+                rest = Portion(total.denominator - total.numerator, total.denominator)
+                self.report(variables[0], f"this portion must be exactly {rest} or the run fails: consider a "
+                                          "literal portion or a 'remaining' clause", WARNING)
+            else:
+                self.report(node, f"the portions of the allotment add up to {total}, not 1 (add a 'remaining' clause)")
+        else:
+            for variable in variables:
+                self.report(variable, "this portion must be exactly 0/1 or the run fails: the others already add "
+                                      "up to 1", WARNING)
+            if remaining:
+                self.report(node, "the 'remaining' clause gets nothing: the portions already add up to 1", WARNING)
+
+
+def _literal_number(expr: n.Expr) -> Optional[int]:
+    if isinstance(expr, n.NumberLiteral):
+        return expr.value
+    if isinstance(expr, n.Negation):
+        operand = _literal_number(expr.operand)
+        return None if operand is None else -operand
+    if isinstance(expr, n.BinaryOp) and expr.operator in ("+", "-"):
+        left, right = _literal_number(expr.left), _literal_number(expr.right)
+        if left is None or right is None:
+            return None
+        return left + right if expr.operator == "+" else left - right
+    return None
+
+
+def _literal_asset(expr: n.Expr) -> Optional[str]:
+    return expr.name if isinstance(expr, n.AssetLiteral) else None
+
+
+def _static_asset(expr: n.Expr, variables: Optional[Dict[str, str]] = None) -> Optional[str]:
+    """The asset of a monetary expression when the text says it: `[USD 1]`, `balance(@a, USD)`,
+    a variable computed from one, and sums or differences of those."""
+    if isinstance(expr, n.MonetaryLiteral):
+        return _literal_asset(expr.asset)
+    if isinstance(expr, n.Variable):
+        return (variables or {}).get(expr.name)
+    if isinstance(expr, n.Call) and expr.name in ("balance", "overdraft") and len(expr.args) == 2:
+        return _literal_asset(expr.args[1])
+    if isinstance(expr, n.BinaryOp) and expr.operator in ("+", "-"):
+        return _static_asset(expr.left, variables) or _static_asset(expr.right, variables)
+    if isinstance(expr, n.Negation):
+        return _static_asset(expr.operand, variables)
+    return None
 
 
 def _unbounded(source: n.Source) -> bool:
@@ -312,14 +411,10 @@ def _unbounded(source: n.Source) -> bool:
 def _literal_portion(expr: n.Expr) -> Optional[Portion]:
     if isinstance(expr, n.PercentLiteral):
         return Portion(expr.numerator, expr.denominator)
-    if (
-        isinstance(expr, n.BinaryOp)
-        and expr.operator == "/"
-        and isinstance(expr.left, n.NumberLiteral)
-        and isinstance(expr.right, n.NumberLiteral)
-        and expr.right.value != 0
-    ):
-        return Portion(expr.left.value, expr.right.value)
+    if isinstance(expr, n.BinaryOp) and expr.operator == "/":
+        numerator, denominator = _literal_number(expr.left), _literal_number(expr.right)
+        if numerator is not None and denominator:
+            return Portion(numerator, denominator)
     return None
 
 

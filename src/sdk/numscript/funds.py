@@ -163,8 +163,14 @@ class Funds:
         """The running balance (starting balance plus what this run moved so far)."""
         return int(self._loaded(account, asset, color)[0])
 
-    def family(self, account: str, base: str) -> Dict[int, int]:
-        """Uncolored balances of `account` in every scale of `base` (BASE, BASE/2, ...), by scale.
+    def touch(self, account: str, asset: str, color: str) -> None:
+        """Load a balance before the run needs it (as the reference's up-front balance query)."""
+        if account != "world":
+            self._loaded(account, asset, color)
+
+    def family(self, account: str, base: str) -> Tuple[bool, Dict[int, int]]:
+        """Whether anything is known of `account` in `base` (BASE, BASE/2, ..., any color), and its
+        uncolored balances in each canonical scale, by scale.
 
         Asset scaling is the one place that lists an account's holdings: it iterates the inner
         mapping of that one account (never the mapping of all accounts).
@@ -176,17 +182,18 @@ class Funds:
             self._accounts[account] = holdings
         if holdings is not None:
             names.update(key for key in holdings if key == base or key.startswith(base + "/"))
-        names.update(
-            asset for (owner, asset, color) in self._entries
-            if owner == account and not color and (asset == base or asset.startswith(base + "/"))
-        )
+        touched = [
+            (asset, color) for (owner, asset, color) in self._entries
+            if owner == account and (asset == base or asset.startswith(base + "/"))
+        ]
+        names.update(asset for asset, color in touched if not color)
         found: Dict[int, int] = {}
         for name in names:
             name_base, scale = split_scale(name)
             # Only canonical names (EUR, EUR/2; not EUR/0 or EUR/02): conversions post under them.
             if name_base == base and scaled_asset(base, scale) == name:
                 found[scale] = self.balance(account, name)
-        return found
+        return bool(names or touched), found
 
     # --- pulling -----------------------------------------------------------------------
 

@@ -383,17 +383,19 @@ class _Run:
             elif type(statement) is n.Save:
                 amount = statement.amount
                 if type(amount) is n.SendAll:
-                    self.asset(amount.asset, "asset of save [ASSET *]")
+                    asset = self.asset(amount.asset, "asset of save [ASSET *]")
                 else:
-                    self.monetary(amount, "amount of save")  # type: ignore[arg-type]
-                self.account(statement.account, "account of save")
+                    asset = self.monetary(amount, "amount of save").asset  # type: ignore[arg-type]
+                self.funds.touch(self.account(statement.account, "account of save"), asset, "")
 
     def prefetch_source(self, source: n.Source) -> None:
         if type(source) is n.AccountSource:
             if source.overdraft != n.UNBOUNDED_OVERDRAFT:
-                self.account(source.address, "source")
-                if source.color is not None:
-                    self.string(source.color, "color")
+                account = self.account(source.address, "source")
+                color = self.string(source.color, "color") if source.color is not None else ""
+                # The reference loads these balances here; that matters to asset scaling, which
+                # only converts for an account with some balance of the asset already known.
+                self.funds.touch(account, self.funds.asset, color)
         elif type(source) is n.ScalingSource:
             self.account(source.address, "source")
         elif type(source) is n.InorderSource or type(source) is n.OneofSource:
@@ -539,8 +541,8 @@ class _Run:
         swap = self.account(source.through, "scaling account")
         funds = self.funds
         base, scale = split_scale(funds.asset)
-        held = funds.family(account, base)
-        if not held:
+        known, held = funds.family(account, base)
+        if not known:
             self.fail(
                 InvalidValueError,
                 f"@{account} holds no {base} balance of any scale to convert ('with scaling through')",

@@ -62,7 +62,7 @@ _TOKEN_RE = re.compile(
   | (?P<variable>\$[a-z_]+[a-z0-9_]*)
   | (?P<account>@"""
     + _SEGMENT
-    + r"""(?::"""
+    + r"""(?:(?:[ \t\r\n]|//[^\n]*\n|/\*(?:(?!\*/)[\s\S])*\*/)*:"""
     + _SEGMENT
     + r""")*)
   | (?P<hashbang>\#!)
@@ -71,7 +71,8 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-_ACCOUNT_PART_RE = re.compile(_SEGMENT)
+# What may separate an account segment from the next ':' (the reference skips them between tokens).
+_ACCOUNT_GAP_RE = re.compile(r"//[^\n]*\n|/\*(?:(?!\*/)[\s\S])*\*/|[ \t\r\n]")
 
 
 _MAX_COMMENT_DEPTH = 64
@@ -135,7 +136,7 @@ def _skip_block_comment(text: str, start: int, line: int, column: int) -> int:
 
 def _account_parts(literal: str) -> Tuple[AccountPart, ...]:
     parts: List[AccountPart] = []
-    for segment in _ACCOUNT_PART_RE.findall(literal[1:]):
+    for segment in _ACCOUNT_GAP_RE.sub("", literal[1:]).split(":"):
         if segment.startswith("$"):
             parts.append(("var", segment[1:]))
         else:

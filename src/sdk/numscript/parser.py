@@ -347,7 +347,8 @@ class _Parser:
         if kind == lexer.ACCOUNT:
             self.advance()
             parts: Tuple[Tuple[str, str], ...] = token.value  # type: ignore[assignment]
-            name = "" if any(kind_ == "var" for kind_, _ in parts) else token.text[1:]
+            # (joined from the parts: the reference allows spaces before a ':', as in `@users :001`)
+            name = "" if any(kind_ == "var" for kind_, _ in parts) else ":".join(text for _, text in parts)
             return n.AccountLiteral(token.line, token.column, parts, name, Account(name) if name else None)
         if kind == lexer.STRING:
             self.advance()
