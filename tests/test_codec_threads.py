@@ -17,6 +17,7 @@ import pytest
 from sdk._runtime import decoders, encoders
 from sdk._runtime.model_base import Model
 from sdk._runtime.model_fields import model, prop
+from sdk._runtime.type_info import type_key
 
 
 @model
@@ -55,7 +56,7 @@ def test_a_thread_arriving_mid_compile_waits_for_the_finished_codec(
 ) -> None:
     cache = decoders._DECODERS if module is decoders else encoders._ENCODERS
     for cls in (_Branch, _Leaf):
-        cache.pop(cls, None)
+        cache.forget(type_key(cls))
     started = threading.Event()
     # The leaf's compilation is slow, so the branch's placeholder sits in the cache meanwhile.
     monkeypatch.setattr(module, "compile", _slow_compile_of("_Leaf", started), raising=False)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import threading
 import typing
 from typing import Any, Callable, Dict, List, Optional
 
 from . import reference_codec
+from .compile_cache import CompileCache
 from .type_info import MISSING, is_enum, is_model, json_fields, optional_inner, type_key, union_branches
 from .wire_values import (
     Invalid,
@@ -62,26 +62,9 @@ def decode(tp: Any, data: Any, hint: Optional[str] = None) -> Any:
         raise DecodeError("", f"internal decoder error ({type(fast).__name__}: {fast})") from None
 
 
-_DECODERS: Dict[Any, Decoder] = {}
-_COMPILE_LOCK = threading.RLock()
-
-
 def decoder_for(tp: Any) -> Decoder:
     """The decoder of type `tp` (cached per type)."""
-    key = type_key(tp)
-    found = _DECODERS.get(key)
-    if found is not None:
-        return found
-    with _COMPILE_LOCK:
-        found = _DECODERS.get(key)
-        if found is None:
-            try:
-                found = _DECODERS[key] = _build(tp, key)
-            except BaseException:
-                # Never leave a half-built placeholder behind for the next caller.
-                _DECODERS.pop(key, None)
-                raise
-    return found
+    return _DECODERS.get(tp, type_key(tp))
 
 
 def _identity(value: Any, hint: Optional[str] = None) -> Any:
@@ -137,11 +120,8 @@ def _build(tp: Any, key: Any) -> Decoder:
 
         return decode_member
     if is_model(tp):
-        try:
-            return _compile_model(tp, key)
-        except BaseException:
-            _DECODERS.pop(key, None)  # drop the trampoline so a later call does not see a half-built decoder
-            raise
+        # CompileCache.get drops the placeholder if this fails.
+        return _compile_model(tp, key)
     # Containers: one generated expression, like a model field.
     namespace: Dict[str, Any] = {}
     body = _Inline(namespace).expr(tp, "value")
@@ -228,17 +208,7 @@ class _Inline:
 
 def _compile_model(cls: type, key: Any) -> Decoder:
     # Registered before compiling the fields so that recursive models find it.
-    slot: List[Decoder] = []
-
-    def trampoline(value: Any, hint: Optional[str] = None) -> Any:
-        if not slot:
-            # Another thread found this placeholder in the cache while this model is still being
-            # compiled; the compiling thread holds the lock until it is done, so wait for it.
-            with _COMPILE_LOCK:
-                pass
-        return slot[0](value, hint)
-
-    _DECODERS[key] = trampoline
+    slot = _DECODERS.reserve(key)
 
     namespace: Dict[str, Any] = {"cls": cls, "_M": MISSING, "_missing": _missing_property}
     inline = _Inline(namespace)
@@ -289,3 +259,6 @@ def _as_object(cls: type) -> Callable[[Any, Optional[str]], Any]:
         raise expected(f"a JSON object ({cls.__name__})", data)
 
     return convert
+
+
+_DECODERS: CompileCache[Decoder] = CompileCache(_build)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import enum
-import threading
 import typing
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .compile_cache import CompileCache
 from .constraints import Constraints
 from .errors import RequestValidationError
 from .model_fields import UNSET
@@ -27,8 +27,6 @@ from .wire_values import Invalid, format_datetime
 
 Encoder = Callable[[Any], Any]
 
-_ENCODERS: Dict[Any, Encoder] = {}
-_COMPILE_LOCK = threading.RLock()
 
 
 def _got(value: Any) -> str:
@@ -103,20 +101,7 @@ def _encode_enum(cls: Any) -> Encoder:
 
 def encoder_for(tp: Any) -> Encoder:
     """A function turning a value of type `tp` into JSON data, validating it (cached)."""
-    key = type_key(tp)
-    found = _ENCODERS.get(key)
-    if found is not None:
-        return found
-    with _COMPILE_LOCK:
-        found = _ENCODERS.get(key)
-        if found is None:
-            try:
-                found = _ENCODERS[key] = _build(tp, key)
-            except BaseException:
-                # Never leave a half-built placeholder behind for the next caller.
-                _ENCODERS.pop(key, None)
-                raise
-    return found
+    return _ENCODERS.get(tp, type_key(tp))
 
 
 def _encode_list(item: Encoder) -> Encoder:
@@ -201,11 +186,8 @@ def _build(tp: Any, key: Any) -> Encoder:
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _encode_enum(tp)
     if is_model(tp):
-        try:
-            return _compile_model(tp, key)
-        except BaseException:
-            _ENCODERS.pop(key, None)
-            raise
+        # CompileCache.get drops the placeholder if this fails.
+        return _compile_model(tp, key)
     return _encode_any
 
 
@@ -277,17 +259,7 @@ def check_constraints(constraints: Constraints, value: Any) -> None:
 
 def _compile_model(cls: type, key: Any) -> Encoder:
     # Registered before compiling the fields so that recursive models find it.
-    slot: List[Encoder] = []
-
-    def trampoline(value: Any) -> Any:
-        if not slot:
-            # Found in the cache by another thread while this model is still being compiled:
-            # the compiling thread holds the lock until it is done, so wait for it.
-            with _COMPILE_LOCK:
-                pass
-        return slot[0](value)
-
-    _ENCODERS[key] = trampoline
+    slot = _ENCODERS.reserve(key)
 
     infos = json_fields(cls)
     namespace: Dict[str, Any] = {
@@ -367,3 +339,6 @@ def encode_value(value: Any, tp: Any, label: str, constraints: Optional[Constrai
         return encoded
     except Invalid as error:
         raise RequestValidationError(label + "".join(error.path), error.problem) from None
+
+
+_ENCODERS: CompileCache[Encoder] = CompileCache(_build)
