@@ -482,21 +482,27 @@ class _Run:
             error.asset, error.needed, error.available = asset, amount, taken
             raise error.located(source.line, source.column, self.program.source)
 
+    def account_source(self, source: n.AccountSource) -> Tuple[str, Optional[int]]:
+        """The account of `source` and how far below zero it may go (None: without bound).
+
+        Evaluated in the reference's order: the overdraft bound, the color flag, the account.
+        `@world`'s implicit unbounded overdraft is left to the caller (send-all refuses it).
+        """
+        overdraft: Optional[int] = 0
+        if source.overdraft == n.BOUNDED_OVERDRAFT:
+            overdraft = max(self.amount_of_asset(source.bound, "overdraft bound"), 0)  # type: ignore[arg-type]
+        elif source.overdraft == n.UNBOUNDED_OVERDRAFT:
+            overdraft = None
+        if source.color is not None:
+            self.need_flag(ASSET_COLORS, "a color restriction '\\ \"COLOR\"'", source)
+        return self.account(source.address, "source"), overdraft
+
     def take(self, source: n.Source, amount: int) -> int:
         """Pull up to `amount` from `source`; returns what was pulled (never fails for lack of funds)."""
         if amount < 0:
             amount = 0
         if type(source) is n.AccountSource:
-            overdraft: Optional[int] = 0
-            if source.overdraft == n.BOUNDED_OVERDRAFT:
-                overdraft = self.amount_of_asset(source.bound, "overdraft bound")  # type: ignore[arg-type]
-                if overdraft < 0:
-                    overdraft = 0
-            elif source.overdraft == n.UNBOUNDED_OVERDRAFT:
-                overdraft = None
-            if source.color is not None:
-                self.need_flag(ASSET_COLORS, "a color restriction '\\ \"COLOR\"'", source)
-            account = self.account(source.address, "source")
+            account, overdraft = self.account_source(source)
             if account == _WORLD:
                 overdraft = None
             return self.funds.pull(account, amount, overdraft, self.color(source.color))
@@ -557,16 +563,7 @@ class _Run:
     def take_all(self, source: n.Source) -> int:
         """Pull everything `source` can give (send-all)."""
         if type(source) is n.AccountSource:
-            overdraft: Optional[int] = 0
-            if source.overdraft == n.BOUNDED_OVERDRAFT:
-                overdraft = self.amount_of_asset(source.bound, "overdraft bound")  # type: ignore[arg-type]
-                if overdraft < 0:
-                    overdraft = 0
-            elif source.overdraft == n.UNBOUNDED_OVERDRAFT:
-                overdraft = None
-            if source.color is not None:
-                self.need_flag(ASSET_COLORS, "a color restriction '\\ \"COLOR\"'", source)
-            account = self.account(source.address, "source")
+            account, overdraft = self.account_source(source)
             if account == _WORLD or overdraft is None:
                 self.fail(
                     InvalidSendAllError,
